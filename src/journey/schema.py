@@ -1,0 +1,364 @@
+"""The three journey tables: ``customers``, ``events`` and ``panel``.
+
+Real data and simulated data meet here. Every table has documented columns, dtypes and
+vocabularies; :func:`validate` checks a table and raises :class:`JourneyDataError` naming the
+file, column, row and the expected value; :func:`conform` brings a table read from CSV or
+Parquet back to the canonical dtypes.
+
+Time runs in whole months relative to signing: courtship months are negative, the signing
+month is 0, service months are positive (see ``MODEL.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+PHASES = ("courtship", "signing", "service", "renewal", "exit")
+ACTORS = ("sales", "service", "collections", "community", "platform")
+CHANNELS = ("face", "phone", "email", "letter", "platform")
+EVENT_KINDS = (
+    "contact",  # a sales contact during courtship
+    "offer",  # the final offer at the end of courtship
+    "signing",  # the contract is signed (month 0)
+    "contract_read",  # the customer read the contract before signing
+    "problem",  # the customer met a problem and called the service line
+    "resolution",  # the problem was solved
+    "clause_shock",  # an unread clause bit when a problem occurred
+    "care_call",  # outbound call asking how things are
+    "upsell_call",  # outbound call with a new offer
+    "collection_call",  # outbound debt-collection call
+    "staff_change",  # the customer's contact person left
+    "survey",  # a satisfaction survey was answered (``rating`` holds the answer)
+    "rollover",  # the term ended and the customer stayed, month to month
+    "idea",  # a partner sent an idea to the firm
+    "idea_adopted",  # the firm adopted a partner's idea ("being heard")
+    "platform_announce",  # the firm announced it will leave an external platform
+    "platform_exit",  # the firm left the platform
+    "exit",  # the relationship ended
+)
+EXIT_REASONS = ("dissatisfaction", "competitor", "term_end", "forced")
+FEE_SCHEDULES = ("none", "flat", "declining")
+
+Kind = Literal["int", "float", "bool", "str", "category", "nullable_int"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One documented column: its kind, meaning and the values it may take."""
+
+    name: str
+    kind: Kind
+    doc: str
+    vocab: tuple[str, ...] = ()
+    nullable: bool = False
+    lo: float | None = None
+    hi: float | None = None
+    model_only: bool = False  # exists only in simulated data (real data may lack it)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    doc: str = ""
+    optional: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+CUSTOMERS = Table(
+    "customers",
+    (
+        Column("customer_id", "int", "unique id of the relationship", lo=0),
+        Column("segment", "str", "segment label set by the scenario or the data"),
+        Column("courtship_months", "int", "months of courtship before signing", lo=0),
+        Column("signed", "bool", "the prospect signed a contract"),
+        Column("signed_month", "int", "calendar month of signing (cohort clock)", lo=0),
+        Column("term_months", "int", "contract term in months; 0 = no fixed term", lo=0),
+        Column("fee_schedule", "category", "early-termination fee schedule", FEE_SCHEDULES),
+        Column("exit_fee", "float", "exit fee at signing, in months of price", lo=0),
+        Column("price", "float", "monthly price", lo=0),
+        Column("read_contract", "bool", "the customer read the contract before signing"),
+        Column("is_partner", "bool", "a partner (share-of-wallet) rather than a customer"),
+        Column("volume", "float", "partner's monthly volume at full share (1 for customers)", lo=0),
+        Column("owned_contact", "bool", "contact data is kept in the firm's own system"),
+        Column("expectation", "float", "expectation E at signing (0-10)", lo=0, hi=10),
+        Column("mental_trait", "float", "disposition to stay (mental barrier multiplier)", lo=0,
+               model_only=True),
+        Column("exit_month", "nullable_int", "months since signing at exit; empty if censored",
+               nullable=True, lo=0),
+        Column("exit_reason", "category", "why the relationship ended; empty if censored",
+               EXIT_REASONS, nullable=True),
+        Column("tenure_months", "int", "service months observed (alive at the month's start)",
+               lo=0),
+    ),
+    key=("customer_id",),
+    doc="one row per relationship (prospects that never signed included)",
+)
+
+EVENTS = Table(
+    "events",
+    (
+        Column("customer_id", "int", "relationship id (customers.customer_id)", lo=0),
+        Column("month", "int", "months since signing; negative in courtship"),
+        Column("phase", "category", "phase of the relationship", PHASES),
+        Column("channel", "category", "where the touchpoint happened", CHANNELS),
+        Column("actor", "category", "who acted for the firm", ACTORS),
+        Column("kind", "category", "what happened", EVENT_KINDS),
+        Column("rating", "float", "survey answer 0-10 (surveys only)", nullable=True, lo=0,
+               hi=10),
+    ),
+    key=(),
+    doc="the touchpoint log",
+)
+
+PANEL = Table(
+    "panel",
+    (
+        Column("customer_id", "int", "relationship id (customers.customer_id)", lo=0),
+        Column("month", "int", "months since signing; negative in courtship"),
+        Column("phase", "category", "phase of the relationship this month", PHASES),
+        Column("E", "float", "expectation (0-10)", lo=0, hi=10, model_only=True),
+        Column("Q", "float", "perceived quality of this month's treatment (0-10)", lo=0, hi=10,
+               model_only=True),
+        Column("D", "float", "disconfirmation Q - E (Oliver 1980)", lo=-10, hi=10,
+               model_only=True),
+        Column("S", "float", "satisfaction (0-10)", lo=0, hi=10),
+        Column("R", "float", "relational bond (0-1)", lo=0, hi=1, model_only=True),
+        Column("F", "float", "financial barrier, months of price", lo=0, model_only=True),
+        Column("P", "float", "procedural barrier, months of price", lo=0, model_only=True),
+        Column("M", "float", "mental/relational barrier, months of price", lo=0,
+               model_only=True),
+        Column("C", "float", "competitor attractiveness", model_only=True),
+        Column("h", "float", "exit hazard this month", lo=0, hi=1, model_only=True),
+        Column("h0", "float", "exit hazard without barriers (B = 0)", lo=0, hi=1,
+               model_only=True),
+        Column("exited", "bool", "the relationship ended during this month"),
+        Column("alive", "bool", "alive at the end of this month"),
+        Column("share_of_wallet", "float", "share of the partner's volume with the firm", lo=0,
+               hi=1),
+        Column("platform_share", "float", "share of dialogue carried by an external platform",
+               lo=0, hi=1),
+        Column("reachable", "bool", "the firm can still reach the customer"),
+    ),
+    key=("customer_id", "month"),
+    doc="one row per customer-month, courtship months and the service months alive",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, EVENTS, PANEL)}
+MODEL_ONLY: dict[str, list[str]] = {
+    t.name: [c.name for c in t.columns if c.model_only] for t in TABLES.values()
+}
+
+
+class JourneyDataError(ValueError):
+    """A table does not meet the journey schema. The message names where and what."""
+
+
+def _where(source: str | None, table: Table) -> str:
+    return source if source else table.name
+
+
+def _first_row(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _dtype_ok(s: pd.Series, kind: Kind) -> bool:
+    if kind == "int":
+        return pd.api.types.is_integer_dtype(s.dtype) and not s.isna().any()
+    if kind == "nullable_int":
+        return pd.api.types.is_integer_dtype(s.dtype) or (
+            pd.api.types.is_float_dtype(s.dtype)
+            and bool(np.all(np.isnan(s.to_numpy()) | (s.to_numpy() == np.floor(s.to_numpy()))))
+        )
+    if kind == "float":
+        return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(s.dtype)
+    if kind in ("str", "category"):
+        return isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype)
+    raise AssertionError(kind)
+
+
+_EXPECTED = {
+    "int": "integers without gaps",
+    "nullable_int": "integers or empty",
+    "float": "numbers",
+    "bool": "True/False",
+    "str": "text",
+    "category": "text",
+}
+
+
+def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
+             require_model_columns: bool = False) -> None:
+    """Check one table against the schema; raise :class:`JourneyDataError` on the first fault.
+
+    The message reads ``<file>: column '<col>' row <i>: <what is wrong>; expected <what>``.
+    Rows are 0-based data rows (a CSV header is not counted). Columns marked model-only
+    (E, Q, D, R, F, P, M, C, h, h0) may be absent from real data unless
+    ``require_model_columns`` is set.
+    """
+    t = TABLES[table] if isinstance(table, str) else table
+    where = _where(source, t)
+    if not isinstance(df, pd.DataFrame):
+        raise JourneyDataError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
+    for c in t.columns:
+        if c.name not in df.columns:
+            if c.model_only and not require_model_columns:
+                continue
+            raise JourneyDataError(
+                f"{where}: column '{c.name}' is missing; expected {c.doc} ({c.kind})"
+            )
+        s = df[c.name]
+        if not _dtype_ok(s, c.kind):
+            if c.kind == "int" and s.isna().any():
+                row = _first_row(s.isna().to_numpy())
+                raise JourneyDataError(
+                    f"{where}: column '{c.name}' row {row}: empty value; expected {c.doc}"
+                )
+            raise JourneyDataError(
+                f"{where}: column '{c.name}' has dtype {s.dtype}; expected {_EXPECTED[c.kind]}"
+                f" ({c.doc})"
+            )
+        na = s.isna().to_numpy()
+        if not c.nullable and na.any():
+            row = _first_row(na)
+            raise JourneyDataError(
+                f"{where}: column '{c.name}' row {row}: empty value; expected {c.doc}"
+            )
+        if c.vocab:
+            values = s.astype("object").to_numpy()
+            bad = ~na & ~np.isin(values, np.array(c.vocab, dtype=object))
+            if bad.any():
+                row = _first_row(bad)
+                raise JourneyDataError(
+                    f"{where}: column '{c.name}' row {row}: unknown value {values[row]!r};"
+                    f" expected one of {', '.join(c.vocab)}"
+                )
+        if c.lo is not None or c.hi is not None:
+            x = s.to_numpy(dtype="float64", na_value=np.nan)
+            lo = -np.inf if c.lo is None else c.lo
+            hi = np.inf if c.hi is None else c.hi
+            bad = ~np.isnan(x) & ((x < lo - 1e-9) | (x > hi + 1e-9))
+            if bad.any():
+                row = _first_row(bad)
+                raise JourneyDataError(
+                    f"{where}: column '{c.name}' row {row}: value {x[row]:g} out of range;"
+                    f" expected {c.doc} within [{lo:g}, {hi:g}]"
+                )
+    if "month" in t.names and "phase" in t.names:
+        m = df["month"].to_numpy()
+        court = (df["phase"].astype("object") == "courtship").to_numpy()
+        bad = (m < 0) & ~court
+        if bad.any():
+            row = _first_row(bad)
+            raise JourneyDataError(
+                f"{where}: column 'month' row {row}: negative month {m[row]} in phase"
+                f" '{df['phase'].iloc[row]}'; expected month >= 0 outside courtship"
+            )
+        bad = (m >= 0) & court
+        if bad.any():
+            row = _first_row(bad)
+            raise JourneyDataError(
+                f"{where}: column 'month' row {row}: month {m[row]} in courtship;"
+                " expected a negative month (courtship precedes signing at month 0)"
+            )
+    if t.key:
+        dup = df.duplicated(list(t.key)).to_numpy()
+        if dup.any():
+            row = _first_row(dup)
+            key = ", ".join(f"{k}={df[k].iloc[row]}" for k in t.key)
+            raise JourneyDataError(
+                f"{where}: column '{t.key[-1]}' row {row}: duplicate key ({key});"
+                f" expected one row per {' and '.join(t.key)}"
+            )
+
+
+def conform(df: pd.DataFrame, table: str | Table, source: str | None = None) -> pd.DataFrame:
+    """Return ``df`` with the canonical dtypes and column order of ``table`` (after validation).
+
+    Canonical dtypes: ``int64``, ``float64``, ``bool``, pandas ``string``, ``Int64`` for
+    nullable integers and a fixed-vocabulary ``category`` for vocabulary columns, so that a
+    table read from CSV equals the one written to Parquet.
+    """
+    t = TABLES[table] if isinstance(table, str) else table
+    validate(df, t, source)
+    out = {}
+    for c in t.columns:
+        if c.name not in df.columns:
+            continue
+        s = df[c.name]
+        if c.kind == "int":
+            s = s.astype("int64")
+        elif c.kind == "nullable_int":
+            s = s.astype("Int64")
+        elif c.kind == "float":
+            s = s.astype("float64")
+        elif c.kind == "bool":
+            s = s.astype("bool")
+        elif c.kind == "str":
+            s = s.astype("string")
+        else:
+            s = s.astype("object").astype(pd.CategoricalDtype(list(c.vocab)))
+        out[c.name] = s.reset_index(drop=True)
+    extra = [c for c in df.columns if c not in t.names]
+    for c in extra:
+        out[c] = df[c].reset_index(drop=True)
+    return pd.DataFrame(out)
+
+
+@dataclass
+class Journeys:
+    """The three tables of one cohort, simulated or real."""
+
+    customers: pd.DataFrame
+    events: pd.DataFrame
+    panel: pd.DataFrame
+
+    def validate(self, source: str | None = None) -> None:
+        """Validate each table and the links between them (ids known to ``customers``)."""
+        prefix = f"{source}/" if source else ""
+        for name in TABLES:
+            validate(getattr(self, name), name, f"{prefix}{name}" if source else None)
+        ids = self.customers["customer_id"].to_numpy()
+        for name in ("events", "panel"):
+            df = getattr(self, name)
+            unknown = ~np.isin(df["customer_id"].to_numpy(), ids)
+            if unknown.any():
+                row = _first_row(unknown)
+                raise JourneyDataError(
+                    f"{prefix}{name}: column 'customer_id' row {row}: id"
+                    f" {df['customer_id'].iloc[row]} not in customers; expected a known id"
+                )
+
+    def has_model_columns(self) -> bool:
+        """True when the panel carries the simulator-only state (E, Q, ..., h, h0)."""
+        return all(c in self.panel.columns for c in MODEL_ONLY["panel"])
+
+    def __len__(self) -> int:
+        return len(self.customers)
+
+
+def require_columns(df: pd.DataFrame, columns: list[str], table: str, what: str) -> None:
+    """Raise a clear error when a metric needs columns real data may not have."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise JourneyDataError(
+            f"{table}: {what} needs column(s) {', '.join(missing)}, which only simulated data"
+            " carries (they are model state, not observed); use simulated data or a metric"
+            " that needs observed columns only"
+        )
