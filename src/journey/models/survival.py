@@ -1,0 +1,525 @@
+"""Survival models of the relationship length: Kaplan–Meier, log-rank and Cox PH.
+
+Inputs are either the ``customers`` table (or a :class:`~journey.schema.Journeys`), where the
+duration is ``tenure_months`` and the event is ``exit_month`` not empty (prospects that never
+signed are left out), or a plain DataFrame with a duration column, a 0/1 event column and
+covariates.
+
+Kaplan–Meier (Kaplan & Meier 1958), on ``statsmodels.duration.SurvfuncRight``:
+``S(t) = Π_{t_j ≤ t} (1 − d_j / n_j)``, Greenwood's (1926) variance
+``Var S(t) = S(t)² Σ_{t_j ≤ t} d_j / (n_j (n_j − d_j))`` and the pointwise log(−log) interval
+("exponential Greenwood", Kalbfleisch & Prentice 1980) ``S(t)^exp(±z·σ(t)/log S(t))`` with
+``σ(t)² = Σ d_j / (n_j (n_j − d_j))`` — the interval lifelines reports.
+
+Log-rank test (Mantel 1966; Peto & Peto 1972), on ``statsmodels.duration.survdiff``.
+
+Cox proportional hazards (Cox 1972) ``λ(t | x) = λ0(t)·exp(xβ)``, maximising the partial
+likelihood with tied event times handled exactly as grouped times, over the distinct event
+times ``t_j`` with ``d_j`` events, event set ``D_j`` and risk set ``R_j = {i: T_i ≥ t_j}``:
+
+- Breslow (1974): ``ℓ(β) = Σ_j [ Σ_{i∈D_j} x_iβ − d_j·log Σ_{i∈R_j} e^{x_iβ} ]``;
+- Efron (1977): ``ℓ(β) = Σ_j [ Σ_{i∈D_j} x_iβ − Σ_{l=0}^{d_j−1} log( Σ_{R_j} e^{xβ}
+  − (l/d_j)·Σ_{D_j} e^{xβ} ) ]``.
+
+Standard errors are ``sqrt(diag(I(β̂)^{-1}))`` with the observed information ``I = −∂²ℓ``;
+intervals are Wald intervals ``β̂ ± z·se``. The baseline cumulative hazard is Breslow's (1972)
+estimator ``Λ0(t) = Σ_{t_j ≤ t} d_j / Σ_{i∈R_j} e^{(x_i − x̄)β}`` at the mean covariates, and
+``S(t | x) = exp(−Λ0(t)·e^{(x − x̄)β})``.
+
+The Cox route, decided on measurements. The issue measured, on 100,000 customers with monthly
+(tied) durations, lifelines' CoxPHFitter at 0.11 s and statsmodels' PHReg at 0.58 s (Breslow) /
+0.65 s (Efron). A customer tenure has at most a few hundred distinct months, so the partial
+likelihood, its gradient and its Hessian reduce to sums over the distinct times: per-time sums
+of ``w``, ``w·x`` and ``w·x·xᵀ`` (``w = e^{xβ}``) by ``numpy.add.reduceat`` on the sorted data,
+risk-set sums by a reversed cumulative sum, and Efron's within-tie terms by ``bincount`` over the
+events. Newton–Raphson (with step halving) converges in 4–6 steps. Measured here
+(``benchmarks/bench_cox.py``, 2 cores, 100,000 customers, 3 covariates, 36 monthly times):
+this implementation 0.05 s (Efron) / 0.02 s (Breslow); lifelines 0.08 s (Efron only);
+statsmodels PHReg 0.39 s (Breslow) / 0.41 s (Efron). Estimates equal statsmodels' PHReg to
+1e-10 and lifelines' to 1e-7 (lifelines stops Newton at a step norm of 1e-7). So the library
+keeps its own exact grouped-time Cox: faster than both peers, both ties methods, no dependency
+on lifelines (which caps pandas below 3); lifelines and PHReg serve as the reference in the
+tests. Exact for any durations (continuous times are groups of one), strata and case weights
+are not offered.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+
+from journey.models.base import FitResult, new_axes
+from journey.schema import JourneyDataError, Journeys
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+Ties = Literal["efron", "breslow"]
+
+__all__ = [
+    "CoxResult",
+    "KaplanMeierResult",
+    "LogRankResult",
+    "fit_cox",
+    "kaplan_meier",
+    "logrank_test",
+    "survival_frame",
+]
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _numeric(df: pd.DataFrame, col: str, where: str) -> np.ndarray:
+    s = df[col]
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype="float64")
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        raise JourneyDataError(f"{where}: column '{col}' has dtype {s.dtype}; expected numbers")
+    x = s.to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise JourneyDataError(f"{where}: column '{col}' row {row}: empty or infinite value;"
+                               " expected a finite number")
+    return x
+
+
+def survival_frame(
+    data: pd.DataFrame | Journeys,
+    duration: str | None = None,
+    event: str | None = None,
+    covariates: Sequence[str] = (),
+    group: str | None = None,
+) -> pd.DataFrame:
+    """Return a clean frame with columns ``duration``, ``event`` (0/1), the covariates and group.
+
+    A ``customers`` table (or ``Journeys``) given without ``duration``/``event`` uses
+    ``duration = tenure_months`` and ``event = exit_month not empty`` over signed customers.
+    Otherwise ``duration`` defaults to ``"duration"`` and ``event`` to ``"event"``. Boolean
+    covariates become 0/1; text or category covariates are dummy-coded against their first
+    level (columns named ``<col>[<level>]``). Raises :class:`JourneyDataError` naming the
+    column and row of a missing, negative or non-numeric value.
+    """
+    if isinstance(data, Journeys):
+        data = data.customers
+    if not isinstance(data, pd.DataFrame):
+        raise JourneyDataError(f"data: expected a DataFrame or Journeys, got {type(data).__name__}")
+    where = "data"
+    customers_mode = (duration is None and event is None and "tenure_months" in data.columns
+                      and "exit_month" in data.columns)
+    if customers_mode:
+        where = "customers"
+        if "signed" in data.columns:
+            data = data.loc[data["signed"].to_numpy(dtype=bool)]
+        dur = _numeric(data, "tenure_months", where)
+        ev = data["exit_month"].notna().to_numpy(dtype="float64")
+    else:
+        duration = duration or "duration"
+        event = event or "event"
+        for c in (duration, event):
+            if c not in data.columns:
+                raise JourneyDataError(f"{where}: column '{c}' is missing; expected the "
+                                       + ("duration" if c == duration else "0/1 event")
+                                       + " column (or pass duration=/event= names)")
+        dur = _numeric(data, duration, where)
+        ev = _numeric(data, event, where)
+        bad = (ev != 0) & (ev != 1)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise JourneyDataError(f"{where}: column '{event}' row {row}: value {ev[row]:g};"
+                                   " expected 0/1 or True/False")
+    neg = dur < 0
+    if neg.any():
+        row = int(np.flatnonzero(neg)[0])
+        col = "tenure_months" if customers_mode else duration
+        raise JourneyDataError(f"{where}: column '{col}' row {row}: negative duration"
+                               f" {dur[row]:g}; expected a duration >= 0")
+    out = {"duration": dur, "event": ev}
+    for c in covariates:
+        if c not in data.columns:
+            raise JourneyDataError(f"{where}: covariate column '{c}' is missing")
+        s = data[c]
+        if (isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype)
+                or pd.api.types.is_object_dtype(s.dtype)):
+            if s.isna().any():
+                row = int(np.flatnonzero(s.isna().to_numpy())[0])
+                raise JourneyDataError(f"{where}: column '{c}' row {row}: empty value")
+            levels = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
+                      else sorted(s.astype("object").unique()))
+            values = s.astype("object").to_numpy()
+            levels = [lv for lv in levels if (values == lv).any()]
+            for lv in levels[1:]:
+                out[f"{c}[{lv}]"] = (values == lv).astype("float64")
+        else:
+            out[c] = _numeric(data, c, where)
+    if group is not None:
+        if group not in data.columns:
+            raise JourneyDataError(f"{where}: group column '{group}' is missing")
+        g = data[group]
+        if g.isna().any():
+            row = int(np.flatnonzero(g.isna().to_numpy())[0])
+            raise JourneyDataError(f"{where}: column '{group}' row {row}: empty group label")
+        out["group"] = g.astype("object").to_numpy()
+    return pd.DataFrame(out)
+
+
+def _alpha_z(alpha: float) -> float:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+# --------------------------------------------------------------------------- Kaplan–Meier
+
+
+@dataclass
+class KaplanMeierResult:
+    """Kaplan–Meier curves, one per group; ``table`` holds one row per (group, event time)."""
+
+    table: pd.DataFrame  # group, time, at_risk, events, estimate, se, var_log_term
+    nobs: int
+    info: dict = field(default_factory=dict)
+
+    @property
+    def groups(self) -> list:
+        return list(dict.fromkeys(self.table["group"]))
+
+    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Tidy curve: group, time, at_risk, events, estimate = S(t), se (Greenwood),
+        ci_low / ci_high (pointwise log(−log) interval, Kalbfleisch & Prentice 1980)."""
+        z = _alpha_z(alpha)
+        t = self.table
+        s = t["estimate"].to_numpy()
+        sig = np.sqrt(t["var_log_term"].to_numpy())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.log(s)
+            lo = np.exp(-np.exp(np.log(-v) - z * sig / v))
+            hi = np.exp(-np.exp(np.log(-v) + z * sig / v))
+        lo = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, lo))
+        hi = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, hi))
+        out = t.drop(columns="var_log_term").copy()
+        out["ci_low"], out["ci_high"] = lo, hi
+        return out.reset_index(drop=True)
+
+    def predict(self, times: Sequence[float] | np.ndarray, group: object | None = None
+                ) -> np.ndarray:
+        """S(t) at ``times`` (a right-continuous step function; 1 before the first event)."""
+        if group is None:
+            if len(self.groups) != 1:
+                raise ValueError(f"group: choose one of {self.groups}")
+            group = self.groups[0]
+        if group not in self.groups:
+            raise ValueError(f"group {group!r} unknown; expected one of {self.groups}")
+        t = self.table[self.table["group"] == group]
+        tt, ss = t["time"].to_numpy(), t["estimate"].to_numpy()
+        idx = np.searchsorted(tt, np.asarray(times, dtype=float), side="right")
+        return np.concatenate([[1.0], ss])[idx]
+
+    def median(self) -> pd.Series:
+        """Median survival time per group: the first time S(t) ≤ 0.5 (NaN if never)."""
+        out = {}
+        for g in self.groups:
+            t = self.table[self.table["group"] == g]
+            hit = t["estimate"].to_numpy() <= 0.5
+            out[g] = float(t["time"].to_numpy()[hit][0]) if hit.any() else np.nan
+        return pd.Series(out, name="median")
+
+    def plot(self, ax: Axes | None = None, alpha: float = 0.05) -> Figure:
+        """Step curves with shaded pointwise intervals, one per group."""
+        fig, ax = new_axes(ax)
+        s = self.summary(alpha)
+        for g in self.groups:
+            t = s[s["group"] == g]
+            x = np.concatenate([[0.0], t["time"].to_numpy()])
+            lab = None if g == "all" else str(g)
+            line = ax.step(x, np.concatenate([[1.0], t["estimate"]]), where="post", label=lab)[0]
+            ax.fill_between(x, np.concatenate([[1.0], t["ci_low"]]),
+                            np.concatenate([[1.0], t["ci_high"]]), step="post", alpha=0.2,
+                            color=line.get_color(), linewidth=0)
+        ax.set_xlabel("months since signing")
+        ax.set_ylabel("share still a customer")
+        ax.set_ylim(0, 1.02)
+        if len(self.groups) > 1:
+            ax.legend(title=self.info.get("group"))
+        return fig
+
+
+def kaplan_meier(
+    data: pd.DataFrame | Journeys,
+    duration: str | None = None,
+    event: str | None = None,
+    group: str | None = None,
+) -> KaplanMeierResult:
+    """Kaplan–Meier survival curves (Kaplan & Meier 1958) by ``statsmodels`` ``SurvfuncRight``.
+
+    ``S(t) = Π_{t_j ≤ t}(1 − d_j/n_j)``; se by Greenwood (1926). One curve, or one per level of
+    ``group``. See the module docstring for the input forms.
+    """
+    df = survival_frame(data, duration, event, group=group)
+    if len(df) == 0:
+        raise JourneyDataError("data: no rows to estimate a survival curve from")
+    if group is None:
+        df["group"] = "all"
+    parts = []
+    for g, sub in df.groupby("group", sort=True):
+        sf = SurvfuncRight(sub["duration"].to_numpy(), sub["event"].to_numpy())
+        n, d = sf.n_risk.astype(float), sf.n_events.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(n > d, d / (n * (n - d)), 0.0)  # d = n: variance term set to 0
+        parts.append(pd.DataFrame({
+            "group": g, "time": sf.surv_times.astype(float), "at_risk": n.astype("int64"),
+            "events": d.astype("int64"), "estimate": sf.surv_prob,
+            "se": np.nan_to_num(sf.surv_prob_se), "var_log_term": np.cumsum(term),
+        }))
+    return KaplanMeierResult(pd.concat(parts, ignore_index=True), nobs=len(df),
+                             info={"group": group})
+
+
+@dataclass(frozen=True)
+class LogRankResult:
+    """Log-rank test of equal survival across groups: chi-square statistic, df and p-value."""
+
+    statistic: float
+    df: int
+    p_value: float
+    groups: tuple
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"statistic": [self.statistic], "df": [self.df],
+                             "p_value": [self.p_value]}, index=pd.Index(["logrank"], name="test"))
+
+
+def logrank_test(
+    data: pd.DataFrame | Journeys,
+    group: str,
+    duration: str | None = None,
+    event: str | None = None,
+) -> LogRankResult:
+    """Log-rank test (Mantel 1966) by ``statsmodels`` ``survdiff``:
+    ``χ² = (O − E)ᵀ V⁻¹ (O − E)`` over k − 1 groups, where ``O`` and ``E`` are observed and
+    expected events per group under equal hazards and ``V`` their hypergeometric covariance."""
+    df = survival_frame(data, duration, event, group=group)
+    groups = tuple(sorted(set(df["group"]), key=str))
+    if len(groups) < 2:
+        raise ValueError(f"group: column '{group}' needs at least two levels, got {groups}")
+    code = pd.Categorical(df["group"], categories=list(groups)).codes
+    chi2, p = survdiff(df["duration"].to_numpy(), df["event"].to_numpy(), code)
+    return LogRankResult(float(chi2), len(groups) - 1, float(p), groups)
+
+
+# --------------------------------------------------------------------------- Cox PH
+
+
+class _GroupedCox:
+    """Partial likelihood, gradient and Hessian over the distinct times (vectorised)."""
+
+    def __init__(self, dur: np.ndarray, ev: np.ndarray, x: np.ndarray, ties: Ties):
+        order = np.argsort(dur, kind="stable")
+        self.t, e, x = dur[order], ev[order], x[order]
+        self.xbar = x.mean(axis=0)
+        self.x = x - self.xbar  # centring keeps exp(xβ) in range; β is unchanged by it
+        self.e = e
+        self.ties = ties
+        self.times, self.starts = np.unique(self.t, return_index=True)
+        d = np.add.reduceat(e, self.starts)
+        self.keep = d > 0
+        self.d = d[self.keep]
+        self.xsum = np.add.reduceat(self.x * e[:, None], self.starts, axis=0)[self.keep]
+        if ties == "efron":
+            di = self.d.astype(np.int64)
+            self.gk = np.repeat(np.arange(di.size), di)
+            first = np.repeat(np.cumsum(di) - di, di)
+            self.c = (np.arange(self.gk.size) - first) / self.d[self.gk]
+
+    def _group(self, wx: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(wx, self.starts, axis=0)
+
+    def _group2(self, w: np.ndarray) -> np.ndarray:
+        p = self.x.shape[1]
+        out = np.empty((self.starts.size, p, p))
+        for a in range(p):  # one column at a time keeps memory at n·p
+            out[:, a, :] = self._group((w * self.x[:, a])[:, None] * self.x)
+        return out
+
+    @staticmethod
+    def _suffix(g: np.ndarray) -> np.ndarray:
+        return np.cumsum(g[::-1], axis=0)[::-1]
+
+    def risk_sums(self, beta: np.ndarray) -> np.ndarray:
+        """Σ_{R_j} exp((x − x̄)β) at each distinct event time."""
+        w = np.exp(self.x @ beta)
+        return self._suffix(self._group(w))[self.keep]
+
+    def __call__(self, beta: np.ndarray, hessian: bool = True):
+        w = np.exp(self.x @ beta)
+        k = self.keep
+        r0 = self._suffix(self._group(w))[k]
+        r1 = self._suffix(self._group(w[:, None] * self.x))[k]
+        ll = float(self.xsum.sum(axis=0) @ beta)
+        if self.ties == "breslow":
+            ll -= float(self.d @ np.log(r0))
+            m1 = r1 / r0[:, None]
+            g = (self.xsum - self.d[:, None] * m1).sum(axis=0)
+            if not hessian:
+                return ll, g, None
+            r2 = self._suffix(self._group2(w))[k]
+            h = -np.einsum("j,jab->ab", self.d, r2 / r0[:, None, None]
+                           - m1[:, :, None] * m1[:, None, :])
+            return ll, g, h
+        we = w * self.e
+        d0 = self._group(we)[k]
+        d1 = self._group(we[:, None] * self.x)[k]
+        gk, c, m = self.gk, self.c, self.d.size
+        phi = r0[gk] - c * d0[gk]
+        a = 1.0 / phi
+        a0, a1 = np.bincount(gk, a, m), np.bincount(gk, c * a, m)
+        ll -= float(np.log(phi).sum())
+        g = (self.xsum - r1 * a0[:, None] + d1 * a1[:, None]).sum(axis=0)
+        if not hessian:
+            return ll, g, None
+        a2 = a * a
+        b0, b1, b2 = (np.bincount(gk, a2, m), np.bincount(gk, c * a2, m),
+                      np.bincount(gk, c * c * a2, m))
+        r2 = self._suffix(self._group2(w))[k]
+        d2 = self._group2(we)[k]
+
+        def outer(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+            return u[:, :, None] * v[:, None, :]
+
+        # Σ_l (S2 − c_l D2)/φ_l − (S1 − c_l D1)(S1 − c_l D1)ᵀ/φ_l², expanded in sums over l
+        h = -(np.einsum("j,jab->ab", a0, r2) - np.einsum("j,jab->ab", a1, d2)
+              - np.einsum("j,jab->ab", b0, outer(r1, r1))
+              + np.einsum("j,jab->ab", b1, outer(r1, d1) + outer(d1, r1))
+              - np.einsum("j,jab->ab", b2, outer(d1, d1)))
+        return ll, g, h
+
+
+def _newton(f: _GroupedCox, p: int, tol: float = 1e-10, max_iter: int = 100):
+    beta = np.zeros(p)
+    ll, g, h = f(beta)
+    ll_null = ll
+    for _ in range(max_iter):
+        try:
+            step = np.linalg.solve(-h, g)
+        except np.linalg.LinAlgError:
+            return beta, ll, h, ll_null, False
+        t = 1.0
+        while True:  # step halving keeps every step an ascent step
+            new = f(beta + t * step, hessian=False)[0]
+            if np.isfinite(new) and new >= ll - 1e-12 * abs(ll):
+                break
+            t /= 2
+            if t < 1e-8:
+                return beta, ll, h, ll_null, False
+        beta = beta + t * step
+        ll, g, h = f(beta)
+        if np.max(np.abs(t * step)) < tol:
+            return beta, ll, h, ll_null, True
+    return beta, ll, h, ll_null, False
+
+
+class CoxResult(FitResult):
+    """A fitted Cox model; ``params`` are log hazard ratios β."""
+
+    def __init__(self, params: pd.Series, cov: pd.DataFrame | None, loglik: float, nobs: int,
+                 converged: bool, info: dict, baseline: pd.DataFrame, xbar: pd.Series):
+        super().__init__(params=params, cov=cov, loglik=loglik, nobs=nobs, converged=converged,
+                         ci_scale="linear", info=info)
+        self.baseline = baseline  # time, cum_hazard Λ0(t) at the mean covariates
+        self.xbar = xbar
+
+    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
+        """estimate (β), se, ci_low, ci_high, plus z, p_value and hazard_ratio = exp(β)."""
+        out = super().summary(alpha)
+        out["z"] = out["estimate"] / out["se"]
+        out["p_value"] = 2 * stats.norm.sf(np.abs(out["z"]))
+        out["hazard_ratio"] = np.exp(out["estimate"])
+        return out
+
+    def _x(self, data: pd.DataFrame) -> np.ndarray:
+        missing = [c for c in self.params.index if c not in data.columns]
+        if missing:
+            raise JourneyDataError(f"data: covariate column(s) {', '.join(missing)} missing")
+        return data[list(self.params.index)].to_numpy(dtype="float64") - self.xbar.to_numpy()
+
+    def predict(self, data: pd.DataFrame, times: Sequence[float] | None = None
+                ) -> pd.Series | pd.DataFrame:
+        """Partial hazard ``exp((x − x̄)β)`` per row, or with ``times`` the survival
+        ``S(t | x) = exp(−Λ0(t)·exp((x − x̄)β))`` (rows = times, columns = data rows)."""
+        ph = np.exp(self._x(data) @ self.params.to_numpy())
+        if times is None:
+            return pd.Series(ph, index=data.index, name="partial_hazard")
+        tt = np.asarray(times, dtype=float)
+        b = self.baseline
+        idx = np.searchsorted(b["time"].to_numpy(), tt, side="right")
+        cum = np.concatenate([[0.0], b["cum_hazard"].to_numpy()])[idx]
+        return pd.DataFrame(np.exp(-np.outer(cum, ph)), index=pd.Index(tt, name="time"),
+                            columns=data.index)
+
+    def plot(self, ax: Axes | None = None, alpha: float = 0.05) -> Figure:
+        """Hazard ratios with their intervals on a log axis (a forest plot)."""
+        fig, ax = new_axes(ax)
+        s = self.summary(alpha)
+        y = np.arange(len(s))[::-1]
+        hr = np.exp(s["estimate"].to_numpy())
+        err = np.vstack([hr - np.exp(s["ci_low"]), np.exp(s["ci_high"]) - hr])
+        ax.errorbar(hr, y, xerr=err, fmt="o", capsize=3)
+        ax.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
+        ax.set_xscale("log")
+        ax.set_yticks(y, list(s.index))
+        ax.set_xlabel(f"hazard ratio ({self.info['ties']} ties, {100 * (1 - alpha):g}% CI)")
+        return fig
+
+
+def fit_cox(
+    data: pd.DataFrame | Journeys,
+    covariates: Sequence[str],
+    duration: str | None = None,
+    event: str | None = None,
+    ties: Ties = "efron",
+) -> CoxResult:
+    """Cox proportional-hazards model (Cox 1972), exact grouped-time partial likelihood with
+    ``ties="efron"`` (Efron 1977, the default, as lifelines and R) or ``"breslow"`` (Breslow
+    1974); formulas in the module docstring. Returns a :class:`CoxResult` whose ``info`` states
+    the ties method, the number of events and of distinct event times."""
+    if ties not in ("efron", "breslow"):
+        raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    if len(covariates) == 0:
+        raise ValueError("covariates: give at least one covariate column")
+    df = survival_frame(data, duration, event, covariates)
+    names = [c for c in df.columns if c not in ("duration", "event")]
+    if df["event"].sum() == 0:
+        raise JourneyDataError("data: no events (nobody exits); a Cox model needs events")
+    x = df[names].to_numpy()
+    const = np.ptp(x, axis=0) == 0
+    if const.any():
+        raise JourneyDataError(f"data: covariate '{names[int(np.flatnonzero(const)[0])]}' is"
+                               " constant; it is not identifiable in a Cox model")
+    f = _GroupedCox(df["duration"].to_numpy(), df["event"].to_numpy(), x, ties)
+    beta, ll, h, ll_null, ok = _newton(f, len(names))
+    if not ok:
+        warnings.warn("Cox fit did not converge (separation or collinear covariates?)",
+                      RuntimeWarning, stacklevel=2)
+    try:
+        cov = np.linalg.inv(-h)
+        cov_df = pd.DataFrame(cov, index=names, columns=names)
+    except np.linalg.LinAlgError:
+        cov_df = None
+    baseline = pd.DataFrame({"time": f.times[f.keep],
+                             "cum_hazard": np.cumsum(f.d / f.risk_sums(beta))})
+    info = {"ties": ties, "events": int(f.d.sum()), "event_times": int(f.d.size),
+            "loglik_null": ll_null}
+    return CoxResult(pd.Series(beta, index=names), cov_df, ll, len(df), ok, info, baseline,
+                     pd.Series(f.xbar, index=names))
