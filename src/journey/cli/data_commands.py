@@ -1,0 +1,159 @@
+"""``journey simulate``, ``journey validate`` and ``journey presets``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from journey.cli.app import app
+from journey.scenario import PRESETS, Scenario, ScenarioError, load_preset
+from journey.schema import JourneyDataError, Journeys
+from journey.simulate import DEFAULT_CHUNK, simulate_chunks
+from journey.tables_io import FORMATS, CohortWriter, validate_path
+
+T = TypeVar("T")
+console = Console()
+USER_ERRORS = (JourneyDataError, ScenarioError, ValueError, FileExistsError, FileNotFoundError,
+               OSError)
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, exit code 2."""
+    first = " ".join(str(message).split())
+    print(f"journey: error: {first}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def guarded(call: Callable[[], T]) -> T:
+    """Run ``call``; a user error becomes :func:`fail` instead of a traceback."""
+    try:
+        return call()
+    except USER_ERRORS as exc:
+        fail(str(exc))
+
+
+class Summary:
+    """Running totals for the one-screen summary of a simulated cohort."""
+
+    def __init__(self) -> None:
+        self.prospects = self.signed = 0
+        self.reasons: dict[str, int] = {}
+        self.s_sum: dict[str, float] = {}
+        self.s_n: dict[str, int] = {}
+
+    def add(self, j: Journeys) -> None:
+        c = j.customers
+        self.prospects += len(c)
+        self.signed += int(c["signed"].sum())
+        for reason, k in c["exit_reason"].value_counts().items():
+            self.reasons[str(reason)] = self.reasons.get(str(reason), 0) + int(k)
+        g = j.panel.groupby("phase", observed=True)["S"].agg(["sum", "size"])
+        for phase, row in g.iterrows():
+            self.s_sum[str(phase)] = self.s_sum.get(str(phase), 0.0) + float(row["sum"])
+            self.s_n[str(phase)] = self.s_n.get(str(phase), 0) + int(row["size"])
+
+    def render(self, out: Path) -> Table:
+        t = Table(title=f"cohort written to {out}", show_header=True)
+        t.add_column("measure")
+        t.add_column("value", justify="right")
+        t.add_row("prospects", f"{self.prospects:,}")
+        t.add_row("signed", f"{self.signed:,} ({self.signed / max(self.prospects, 1):.1%})")
+        exited = sum(self.reasons.values())
+        t.add_row("exited", f"{exited:,} ({exited / max(self.signed, 1):.1%} of signed)")
+        for reason, k in sorted(self.reasons.items(), key=lambda kv: -kv[1]):
+            t.add_row(f"  exit: {reason}", f"{k:,}")
+        for phase in ("courtship", "signing", "service", "renewal"):
+            if self.s_n.get(phase):
+                t.add_row(f"mean S, {phase}", f"{self.s_sum[phase] / self.s_n[phase]:.2f}")
+        return t
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="folder to write the tables into")],
+    preset: Annotated[str | None, typer.Option(help=f"one of {', '.join(PRESETS)}")] = None,
+    scenario: Annotated[Path | None, typer.Option(help="a scenario YAML file")] = None,
+    customers: Annotated[int, typer.Option(help="prospects entering courtship")] = 10_000,
+    months: Annotated[int, typer.Option(help="months followed after signing")] = 36,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+    chunk_size: Annotated[int, typer.Option(help="customers per chunk (bounded memory)")] = (
+        DEFAULT_CHUNK),
+) -> None:
+    """Simulate a cohort and write customers, events and panel tables to OUT."""
+    if (preset is None) == (scenario is None):
+        fail("give exactly one of --preset NAME or --scenario FILE")
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    sc: Scenario = guarded(lambda: load_preset(preset) if preset else Scenario.from_yaml(scenario))
+    summary = Summary()
+
+    def run() -> None:
+        progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=Console(stderr=True),
+                            disable=customers <= chunk_size)
+        with progress, CohortWriter(out, fmt) as writer:
+            task = progress.add_task("sim", total=customers)
+            for part in simulate_chunks(sc, customers, months, seed, chunk_size,
+                                        on_chunk=lambda n: progress.advance(task, n)):
+                writer.write(part)
+                summary.add(part)
+
+    guarded(run)
+    console.print(summary.render(out))
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="a cohort folder or one table file")]
+             ) -> None:
+    """Check a cohort folder (or one table file) against the journey schema."""
+    console.print(guarded(lambda: validate_path(path)), highlight=False)
+
+
+@app.command()
+def presets(
+    name: Annotated[str | None, typer.Argument(help="show one preset's parameters")] = None,
+) -> None:
+    """List the shipped scenario presets, or show one with its parameters."""
+    if name is None:
+        t = Table(title="presets")
+        t.add_column("name")
+        t.add_column("term")
+        t.add_column("fee")
+        t.add_column("description")
+        for p in PRESETS:
+            sc = load_preset(p)
+            t.add_row(p, f"{sc.term_months} m", f"{sc.fee_schedule} {sc.exit_fee:g}",
+                      _first_comment(p))
+        console.print(t)
+        return
+    sc = guarded(lambda: load_preset(name))
+    rows = pd.DataFrame(Scenario.describe())
+    rows["value"] = [getattr(sc, n) for n in rows["name"]]
+    t = Table(title=f"preset {name}")
+    for col in ("name", "value", "default", "unit", "note"):
+        t.add_column(col)
+    for _, r in rows.iterrows():
+        changed = r["value"] != r["default"] if not isinstance(r["value"], float) else not (
+            np.isclose(r["value"], r["default"]))
+        style = "bold" if changed else None
+        t.add_row(r["name"], str(r["value"]), str(r["default"]), r["unit"], r["note"],
+                  style=style)
+    console.print(t)
+
+
+def _first_comment(preset: str) -> str:
+    from importlib import resources
+
+    text = resources.files("journey").joinpath("presets", f"{preset}.yaml").read_text()
+    lines = [ln.lstrip("# ").rstrip() for ln in text.splitlines() if ln.startswith("#")]
+    return " ".join(lines).split(". ")[0]

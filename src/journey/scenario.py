@@ -1,0 +1,242 @@
+"""The typed scenario: every parameter of the relationship model (MODEL.md) in one place.
+
+Each field carries its default, bounds, unit and a one-line literature note. Unknown keys and
+out-of-range values are rejected with the key's name. Scenarios load from and save to YAML;
+presets ship with the package (``journey/presets/*.yaml``).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+def P(default: Any, lo: float | None, hi: float | None, unit: str, note: str) -> Any:  # noqa: N802
+    """A model parameter: default, closed bounds, unit and a literature note."""
+    return Field(default, ge=lo, le=hi, description=note, json_schema_extra={"unit": unit})
+
+
+class ScenarioError(ValueError):
+    """A scenario file or mapping is invalid; the message names the key."""
+
+
+class Scenario(BaseModel):
+    """All parameters of one simulated market (firm policy and customers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    name: str = Field("default", description="label of the scenario")
+    segment: str = Field("standard", description="segment label written to customers.segment")
+
+    # --- courtship (months < 0) ---
+    courtship_months: float = P(2.0, 1.0, 12.0, "months",
+                                "mean courtship length; B2B sales cycles run longer")
+    courtship_contacts: float = P(3.0, 0.0, 30.0, "contacts/month",
+                                  "sales attention before signing (seed 002: 'always available')")
+    sales_quality: float = P(8.0, 0.0, 10.0, "points 0-10",
+                             "perceived quality of sales treatment; courtship is charm")
+    sales_quality_sd: float = P(1.0, 0.0, 5.0, "points", "spread of sales treatment across reps")
+    promise_inflation: float = P(1.0, 0.0, 5.0, "points",
+                                 "how far promises lift expectation above the treatment seen")
+    prior_satisfaction: float = P(5.0, 0.0, 10.0, "points",
+                                  "a prospect's satisfaction before the first contact")
+    conversion_logit: float = P(0.0, -10.0, 10.0, "logit",
+                                "conversion log-odds at courtship satisfaction 7")
+    conversion_slope: float = P(0.8, 0.0, 5.0, "logit/point",
+                                "conversion rises with courtship satisfaction")
+
+    # --- signing and the contract (month 0) ---
+    term_months: int = P(24, 0, 120, "months", "contract term; 0 = no fixed term")
+    fee_schedule: Literal["none", "flat", "declining"] = Field(
+        "declining", description="early-termination fee: none, flat, or declining to term end")
+    exit_fee: float = P(6.0, 0.0, 120.0, "months of price", "early-termination fee at signing")
+    financing_months: int = P(0, 0, 360, "months", "handset/loan financing that falls due on exit")
+    financing_balance: float = P(0.0, 0.0, 240.0, "months of price",
+                                 "financed balance at signing, amortised linearly")
+    price: float = P(30.0, 0.0, 1e6, "currency/month", "monthly price (margin for CLV)")
+    read_share: float = P(0.3, 0.0, 1.0, "share",
+                          "share who read the contract (UOKiK: over 70% of Poles do not)")
+    clause_bite_rate: float = P(0.3, 0.0, 1.0, "probability",
+                                "chance an unread clause bites when a problem occurs")
+    clause_shock: float = P(2.0, 0.0, 10.0, "points", "quality shock of a hidden clause")
+
+    # --- service (months >= 0) ---
+    service_quality: float = P(6.0, 0.0, 10.0, "points 0-10",
+                               "mean perceived quality of the service staff")
+    service_quality_sd: float = P(1.0, 0.0, 5.0, "points",
+                                  "quality spread between service staff members")
+    month_noise_sd: float = P(1.0, 0.0, 5.0, "points", "month-to-month noise of perceived quality")
+    handle_time_cap: float = P(5.0, 0.1, 60.0, "minutes",
+                               "call-centre handle-time target (seed 002: 1.5 minutes)")
+    handle_time_needed: float = P(4.0, 0.1, 60.0, "minutes",
+                                  "time a typical problem needs; a lower cap cuts resolution")
+    problem_rate: float = P(0.10, 0.0, 1.0, "per month", "chance of a service problem")
+    resolution_rate: float = P(0.8, 0.0, 1.0, "probability",
+                               "first-contact resolution when the cap is not binding")
+    problem_penalty: float = P(1.0, 0.0, 10.0, "points", "quality cost of a resolved problem")
+    unresolved_penalty: float = P(3.0, 0.0, 10.0, "points",
+                                  "quality cost of an unresolved problem (Tax et al. 1998)")
+    staff_turnover: float = P(0.05, 0.0, 1.0, "per month",
+                              "chance the customer's contact person leaves (internal loyalty)")
+    new_staff_penalty: float = P(0.5, 0.0, 5.0, "points",
+                                 "quality cost in the month a new contact person starts")
+    bond_growth: float = P(0.10, 0.0, 1.0, "per month",
+                           "bond R grows toward 1 with an unchanged contact person")
+    bond_loss: float = P(0.6, 0.0, 1.0, "share", "share of the bond lost when staff change")
+    outbound_rate: float = P(0.3, 0.0, 1.0, "per month", "chance of an outbound call")
+    outbound_care: float = P(0.2, 0.0, 1.0, "share", "share of outbound calls that are care")
+    outbound_upsell: float = P(0.5, 0.0, 1.0, "share", "share that are upsell offers")
+    outbound_collection: float = P(0.3, 0.0, 1.0, "share", "share that are debt collection")
+    care_effect: float = P(0.8, -5.0, 5.0, "points", "quality effect of a care call")
+    upsell_effect: float = P(-0.3, -5.0, 5.0, "points", "quality effect of an upsell call")
+    collection_effect: float = P(-1.0, -5.0, 5.0, "points", "quality effect of a collection call")
+
+    # --- satisfaction dynamics (Oliver 1980 expectation-disconfirmation) ---
+    satisfaction_lambda: float = P(0.3, 0.0, 1.0, "per month",
+                                   "speed at which S adapts to this month's experience")
+    disconfirmation_weight: float = P(0.5, 0.0, 3.0, "1", "weight δ of D = Q - E in S")
+    expectation_adapt: float = P(0.05, 0.0, 1.0, "per month",
+                                 "expectations adapt slowly to delivered quality")
+
+    # --- exit barriers, in months of price (Jones, Mothersbaugh & Beatty 2000) ---
+    procedural_barrier: float = P(1.0, 0.0, 60.0, "months of price",
+                                  "switching effort: paperwork, porting (Burnham et al. 2003)")
+    mental_base: float = P(0.5, 0.0, 240.0, "months of price",
+                           "mental barrier of a typical customer (habit, moving house)")
+    mental_trait_sd: float = P(0.5, 0.0, 3.0, "log-sd", "spread of the mental barrier")
+    bond_weight: float = P(2.0, 0.0, 60.0, "months of price", "mental barrier from a full bond")
+    sunk_investment: float = P(0.0, 0.0, 240.0, "months of price",
+                               "sunk investment lost on exit (re-learning, fit-out)")
+
+    # --- exit hazard: h = logistic(a0 + aS(S*-S) + aC C - aB B - aSB (S*-S) B) ---
+    alpha0: float = P(-4.0, -15.0, 5.0, "logit", "baseline monthly exit log-odds")
+    alpha_S: float = P(0.5, 0.0, 5.0, "logit/point", "dissatisfaction raises exit (Bolton 1998)")
+    alpha_C: float = P(1.0, 0.0, 5.0, "logit/unit", "competitor attractiveness raises exit")
+    alpha_B: float = P(0.15, 0.0, 5.0, "logit/month of price", "barriers hold customers")
+    alpha_SB: float = P(0.02, 0.0, 1.0, "logit/(point x month)",
+                        "barriers hold most when satisfaction is low (Jones et al. 2000)")
+    satisfaction_target: float = P(7.0, 0.0, 10.0, "points", "S* where dissatisfaction starts")
+    term_end_boost: float = P(1.5, 0.0, 6.0, "logit",
+                              "attention at term end: customers shop around when it lapses")
+    forced_exit_rate: float = P(0.001, 0.0, 0.2, "per collection call",
+                                "chance a collection call ends the contract (forced exit)")
+
+    # --- market ---
+    competitor_base: float = P(0.0, -5.0, 5.0, "units", "competitor attractiveness before entry")
+    competitor_entry_month: int = P(-1, -1, 600, "calendar month", "entry month; -1 = never")
+    competitor_attractiveness: float = P(1.0, -5.0, 5.0, "units", "attractiveness after entry")
+
+    # --- partner programme (seed 000): partial exit as share-of-wallet ---
+    partners: bool = Field(False, description="relationships are partners with share-of-wallet")
+    partner_volume_sd: float = P(1.0, 0.0, 3.0, "log-sd", "spread of partner volume")
+    idea_rate: float = P(0.2, 0.0, 1.0, "per month", "chance a partner sends an idea")
+    ideas_adopted: float = P(0.5, 0.0, 1.0, "share", "share of ideas adopted: being heard")
+    heard_bond: float = P(0.15, 0.0, 1.0, "bond", "bond gained when an idea is adopted")
+    sow_erosion: float = P(0.08, 0.0, 1.0, "share/month per unit C",
+                           "share-of-wallet lost to an attractive competitor, unshielded")
+    sow_shield: float = P(0.9, 0.0, 1.0, "share", "share of the erosion a full bond blocks")
+
+    # --- channel presence on an external platform (seed 001) ---
+    platform_share: float = P(0.0, 0.0, 1.0, "share", "mean share of dialogue on the platform")
+    platform_exit_month: int = P(-1, -1, 600, "calendar month", "firm leaves; -1 = never")
+    announcement_lead: int = P(0, 0, 24, "months", "months the exit is announced ahead")
+    keep_contact_data: bool = Field(False, description="contact data also kept in-house")
+    owned_capture: float = P(0.6, 0.0, 1.0, "share",
+                             "share of platform customers captured in-house when data is kept")
+    migration_rate: float = P(0.15, 0.0, 1.0, "per month of notice",
+                              "chance a platform customer moves to an owned channel each month")
+    platform_exit_shock: float = P(1.0, 0.0, 10.0, "points",
+                                   "quality shock for an unreached platform-only customer")
+
+    # --- surveys ---
+    survey_rate: float = P(0.1, 0.0, 1.0, "per month", "chance a customer is asked to rate")
+    response_rate: float = P(0.3, 0.0, 1.0, "share", "share of those asked who answer")
+    rating_noise_sd: float = P(1.0, 0.0, 5.0, "points", "answer noise around S")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        mix = self.outbound_care + self.outbound_upsell + self.outbound_collection
+        if abs(mix - 1.0) > 1e-6:
+            raise ValueError(
+                f"outbound_care + outbound_upsell + outbound_collection must sum to 1, got {mix:g}"
+            )
+        if self.term_months > 0 and self.financing_months > self.term_months:
+            raise ValueError(
+                "financing_months must not exceed term_months (financing falls due with the"
+                f" contract), got {self.financing_months} > {self.term_months}"
+            )
+        if self.term_months == 0 and self.fee_schedule != "none" and self.exit_fee > 0:
+            raise ValueError("exit_fee needs a term: set term_months > 0 or fee_schedule: none")
+        return self
+
+    # --- construction and I/O ---
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "scenario") -> Scenario:
+        """Validate a mapping; the error names the source and each offending key."""
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{source}: expected a mapping of parameter: value")
+        try:
+            return cls(**data)
+        except ValidationError as exc:
+            raise ScenarioError(_explain(exc, source)) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise ScenarioError(f"{path}: scenario file not found") from None
+        except yaml.YAMLError as exc:
+            raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+        return cls.from_dict(data or {}, str(path))
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        text = yaml.safe_dump(self.model_dump(), sort_keys=False)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some parameters changed, validated like any scenario."""
+        return Scenario.from_dict({**self.model_dump(), **changes}, f"{self.name} (changed)")
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """One row per parameter: name, default, bounds, unit, note."""
+        rows = []
+        for name, f in cls.model_fields.items():
+            lo = hi = None
+            for m in f.metadata:
+                lo = getattr(m, "ge", lo)
+                hi = getattr(m, "le", hi)
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            rows.append({"name": name, "default": f.default, "min": lo, "max": hi,
+                         "unit": extra.get("unit", ""), "note": f.description or ""})
+        return rows
+
+
+def _explain(exc: ValidationError, source: str) -> str:
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(x) for x in err["loc"]) or "(scenario)"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unknown parameter '{key}'")
+        else:
+            parts.append(f"parameter '{key}': {err['msg']} (got {err.get('input')!r})")
+    return f"{source}: " + "; ".join(parts)
+
+
+PRESETS = ("telecom", "housing", "subscription", "bank_partners")
+
+
+def load_preset(name: str) -> Scenario:
+    """Load a shipped preset by name (see :data:`PRESETS`)."""
+    if name not in PRESETS:
+        raise ScenarioError(f"unknown preset '{name}'; expected one of {', '.join(PRESETS)}")
+    text = resources.files("journey").joinpath("presets", f"{name}.yaml").read_text()
+    return Scenario.from_dict(yaml.safe_load(text), f"preset {name}")

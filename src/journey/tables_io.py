@@ -1,0 +1,181 @@
+"""Reading and writing the journey tables as CSV or Parquet (pyarrow), without loss of dtypes.
+
+Layout of a cohort folder::
+
+    DIR/customers.parquet  DIR/events.parquet  DIR/panel.parquet      (one file per table)
+    DIR/customers/part-00000.parquet ...                             (a folder of parts, chunked)
+
+CSV uses the same names with ``.csv``. Reading conforms each table to the schema
+(:func:`journey.schema.conform`), so a table read back from CSV has the dtypes it was written with.
+Writes go to a temporary folder that is renamed into place only when every part is written, so a
+failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from journey.schema import TABLES, JourneyDataError, Journeys, conform, validate
+
+Format = Literal["parquet", "csv"]
+FORMATS = ("parquet", "csv")
+
+
+def _write_one(df: pd.DataFrame, path: Path, fmt: Format) -> None:
+    if fmt == "parquet":
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        pq.write_table(table, path, compression="zstd")
+    else:
+        df.to_csv(path, index=False)
+
+
+class CohortWriter:
+    """Write a cohort chunk by chunk into ``out`` (atomic: all or nothing).
+
+    Use as a context manager; on an exception the staging folder is removed and ``out`` is
+    untouched. With one chunk each table is one file; with several, a folder of parts.
+    """
+
+    def __init__(self, out: str | Path, fmt: Format = "parquet", overwrite: bool = False):
+        if fmt not in FORMATS:
+            raise ValueError(f"parameter 'format' must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        self.out = Path(out)
+        self.fmt = fmt
+        if self.out.exists() and any(self.out.iterdir()) and not overwrite:
+            existing = [p.name for p in self.out.iterdir() if p.stem in TABLES]
+            if existing:
+                raise FileExistsError(
+                    f"{self.out}: already holds {', '.join(sorted(existing))}; choose an empty"
+                    " folder (nothing was written)"
+                )
+        self._parts = 0
+        self._stage: Path | None = None
+
+    def __enter__(self) -> CohortWriter:
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self._stage = Path(tempfile.mkdtemp(prefix=".journey-", dir=self.out.parent))
+        for name in TABLES:
+            (self._stage / name).mkdir()
+        return self
+
+    def write(self, journeys: Journeys) -> None:
+        assert self._stage is not None, "use CohortWriter as a context manager"
+        for name in TABLES:
+            part = self._stage / name / f"part-{self._parts:05d}.{self.fmt}"
+            _write_one(getattr(journeys, name), part, self.fmt)
+        self._parts += 1
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._stage is not None
+        if exc_type is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+            return
+        if self._parts == 1:  # a single chunk: one file per table
+            for name in TABLES:
+                src = self._stage / name / f"part-00000.{self.fmt}"
+                os.replace(src, self._stage / f"{name}.{self.fmt}")
+                (self._stage / name).rmdir()
+        self.out.mkdir(parents=True, exist_ok=True)
+        for entry in sorted(self._stage.iterdir()):
+            target = self.out / entry.name
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            os.replace(entry, target)
+        self._stage.rmdir()
+
+
+def write_journeys(journeys: Journeys | Iterable[Journeys], out: str | Path,
+                   fmt: Format = "parquet", overwrite: bool = False) -> Path:
+    """Write one cohort (or an iterable of chunks) to ``out``; returns ``out``."""
+    chunks = [journeys] if isinstance(journeys, Journeys) else journeys
+    with CohortWriter(out, fmt, overwrite) as w:
+        for chunk in chunks:
+            w.write(chunk)
+    return Path(out)
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        if path.suffix == ".csv":
+            return pd.read_csv(path, keep_default_na=True)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise JourneyDataError(f"{path}: cannot be read ({exc})") from None
+    raise JourneyDataError(f"{path}: unknown file type; expected .parquet or .csv")
+
+
+def _table_name(path: Path) -> str:
+    name = path.parent.name if path.stem.startswith("part-") else path.stem
+    if name not in TABLES:
+        raise JourneyDataError(
+            f"{path}: cannot tell which table this is; expected a file named"
+            f" {', '.join(TABLES)} (.parquet or .csv) or a part inside such a folder"
+        )
+    return name
+
+
+def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
+    """Read one table file (or a folder of parts) and conform it to the schema."""
+    path = Path(path)
+    if not path.exists():
+        raise JourneyDataError(f"{path}: no such file or folder")
+    if path.is_dir():
+        parts = sorted(p for p in path.iterdir() if p.suffix in (".parquet", ".csv"))
+        if not parts:
+            raise JourneyDataError(f"{path}: folder holds no .parquet or .csv parts")
+        name = table or path.name
+        frames = [_read_file(p) for p in parts]
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if name not in TABLES:
+            raise JourneyDataError(f"{path}: folder name is not a table ({', '.join(TABLES)})")
+        return _conform_parts(df, name, parts, frames)
+    name = table or _table_name(path)
+    return conform(_read_file(path), name, str(path))
+
+
+def _conform_parts(df: pd.DataFrame, name: str, parts: list[Path],
+                   frames: list[pd.DataFrame]) -> pd.DataFrame:
+    # validate each part first so the error names the part file and its own row number
+    for p, f in zip(parts, frames, strict=True):
+        validate(f, name, str(p))
+    return conform(df, name, str(parts[0].parent))
+
+
+def _locate(folder: Path, name: str) -> Path:
+    for cand in (folder / f"{name}.parquet", folder / f"{name}.csv", folder / name):
+        if cand.exists():
+            return cand
+    raise JourneyDataError(f"{folder}: no '{name}' table (expected {name}.parquet,"
+                           f" {name}.csv or a {name}/ folder of parts)")
+
+
+def read_journeys(folder: str | Path) -> Journeys:
+    """Read a cohort folder written by :func:`write_journeys` (or laid out the same way)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise JourneyDataError(f"{folder}: not a folder of journey tables")
+    tables = {name: read_table(_locate(folder, name), name) for name in TABLES}
+    j = Journeys(**tables)
+    j.validate(str(folder))
+    return j
+
+
+def validate_path(path: str | Path) -> str:
+    """Validate a cohort folder or a single table file; return a one-line description."""
+    path = Path(path)
+    if path.is_dir() and path.name not in TABLES:
+        j = read_journeys(path)
+        return (f"{path}: valid ({len(j.customers)} customers, {len(j.events)} events,"
+                f" {len(j.panel)} panel rows)")
+    df = read_table(path)
+    return f"{path}: valid {_table_name(path) if path.is_file() else path.name} ({len(df)} rows)"
