@@ -1,0 +1,152 @@
+"""Breakdown metrics on the journey tables: each takes a ``Journeys`` (or the relevant table)
+and returns a tidy DataFrame or a number. Formulas and references are in each docstring.
+
+:func:`summary` computes the whole suite as one flat ``dict[str, float]``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from journey.metrics.barriers import (
+    barrier_held_share,
+    barrier_held_share_by_tenure,
+    barrier_index_by_tenure,
+    hostage_share,
+    hostage_share_by_tenure,
+)
+from journey.metrics.partners import (
+    concentration_by_month,
+    loyal_core_share,
+    share_of_wallet_over_time,
+)
+from journey.metrics.platform import reach_by_month, reach_retained
+from journey.metrics.retention import (
+    cliff_ratio,
+    hazard_by_tenure,
+    life_table,
+    median_lifetime,
+    survival_curve,
+)
+from journey.metrics.satisfaction import (
+    courtship_service_gap,
+    csat,
+    disconfirmation_by_phase,
+    nps,
+    satisfaction_by_month,
+    satisfaction_by_phase,
+    satisfaction_drop,
+    survey_scores,
+    trough_month,
+)
+from journey.metrics.segments import (
+    DICK_BASU,
+    JONES_SASSER,
+    customer_states,
+    dick_basu_segments,
+    jones_sasser_segments,
+    segment_shares,
+)
+from journey.metrics.value import clv, clv_lost, clv_table
+from journey.schema import Journeys
+
+__all__ = [
+    "DICK_BASU",
+    "JONES_SASSER",
+    "barrier_held_share",
+    "barrier_held_share_by_tenure",
+    "barrier_index_by_tenure",
+    "cliff_ratio",
+    "clv",
+    "clv_lost",
+    "clv_table",
+    "concentration_by_month",
+    "courtship_service_gap",
+    "csat",
+    "customer_states",
+    "dick_basu_segments",
+    "disconfirmation_by_phase",
+    "hazard_by_tenure",
+    "hostage_share",
+    "hostage_share_by_tenure",
+    "jones_sasser_segments",
+    "life_table",
+    "loyal_core_share",
+    "median_lifetime",
+    "nps",
+    "reach_by_month",
+    "reach_retained",
+    "satisfaction_by_month",
+    "satisfaction_by_phase",
+    "satisfaction_drop",
+    "segment_shares",
+    "share_of_wallet_over_time",
+    "summary",
+    "survey_scores",
+    "survival_curve",
+    "trough_month",
+]
+
+
+def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
+            s_threshold: float = 7.0, h0_high: float = 0.05) -> dict[str, float]:
+    """The whole metric suite as one flat ``dict[str, float]`` (for ``metrics.json``).
+
+    Always (observed columns): ``customers`` (signed, with service months), ``S_courtship``,
+    ``S_service``, ``S_gap`` (:func:`courtship_service_gap` on S), ``S_drop_k``
+    (:func:`satisfaction_drop`), ``trough_month``, ``csat``, ``nps`` (NaN without surveys),
+    ``survival_end``, ``median_lifetime`` (inf when not reached), ``clv``, the Jones & Sasser
+    and Dick & Basu segment shares ``js_<segment>`` / ``db_<segment>``.
+    When the data allow it: ``cliff_ratio`` (one fixed term), ``Q_gap``, ``D_service``,
+    ``B_service``, ``barrier_held_share``, ``hostage_share`` (model columns present),
+    ``reach_retained`` (a platform exit happened), ``volume_share_end`` and
+    ``loyal_core_share`` (partners present). Model-only metrics are left out, not faked, on
+    real data.
+    """
+    if not isinstance(journeys, Journeys):
+        raise TypeError(f"summary needs a Journeys, got {type(journeys).__name__}")
+    p = journeys.panel
+    month = p["month"].to_numpy()
+    s = p["S"].to_numpy("float64")
+    out: dict[str, float] = {}
+    lt = life_table(journeys)
+    out["customers"] = float(lt["at_risk"].iloc[0]) if len(lt) else 0.0
+    out["S_courtship"] = float(s[month < 0].mean()) if (month < 0).any() else math.nan
+    out["S_service"] = float(s[month >= 0].mean()) if (month >= 0).any() else math.nan
+    out["S_gap"] = courtship_service_gap(p, "S")
+    out[f"S_drop_{k}"] = satisfaction_drop(p, k)
+    out["trough_month"] = float(trough_month(p)) if (month >= 0).any() else math.nan
+    out["csat"] = csat(journeys)
+    out["nps"] = nps(journeys)
+    out["survival_end"] = float(lt["survival"].iloc[-1]) if len(lt) else math.nan
+    out["median_lifetime"] = median_lifetime(journeys)
+    try:
+        out["cliff_ratio"] = cliff_ratio(journeys)
+    except ValueError:  # no single fixed term: the metric does not apply
+        pass
+    out["clv"] = clv(journeys, discount=discount) if len(lt) else math.nan
+    for name, seg in (("js", jones_sasser_segments(journeys, s_threshold)),
+                      ("db", dick_basu_segments(journeys, s_threshold))):
+        for row in segment_shares(seg).itertuples(index=False):
+            out[f"{name}_{row.segment}"] = float(row.share)
+    cols = set(p.columns)
+    if {"Q"} <= cols:
+        out["Q_gap"] = courtship_service_gap(p, "Q")
+    if {"Q", "E"} <= cols:
+        serv = month >= 0
+        out["D_service"] = float((p["Q"].to_numpy()[serv] - p["E"].to_numpy()[serv]).mean())
+    if {"F", "P", "M"} <= cols:
+        serv = month >= 0
+        out["B_service"] = float((p["F"].to_numpy()[serv] + p["P"].to_numpy()[serv]
+                                  + p["M"].to_numpy()[serv]).mean())
+    if {"h", "h0"} <= cols:
+        out["barrier_held_share"] = barrier_held_share(p)
+        out["hostage_share"] = hostage_share(p, s_threshold, h0_high)
+    ev = journeys.events
+    if (ev["kind"] == "platform_exit").to_numpy(dtype=bool, na_value=False).any():
+        out["reach_retained"] = reach_retained(journeys)
+    if journeys.customers["is_partner"].to_numpy(dtype=bool).any():
+        sow = share_of_wallet_over_time(journeys)
+        out["volume_share_end"] = float(sow["volume_share"].iloc[-1])
+        out["loyal_core_share"] = loyal_core_share(journeys)
+    return {key: float(v) for key, v in out.items()}

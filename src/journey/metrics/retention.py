@@ -1,0 +1,122 @@
+"""Retention: the discrete-time life table (survival curve and hazard by tenure), the median
+lifetime and the cliff ratio at the end of a contract term.
+
+Months since signing are the time axis. A customer is at risk in month ``t`` when the panel
+holds a row for ``t`` (alive at the month's start) and exits in ``t`` when that row has
+``exited``; customers who leave the panel without ``exited`` are censored there.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from journey.metrics._tables import TableLike, need, service_rows, table
+from journey.schema import Journeys
+
+
+def life_table(data: TableLike) -> pd.DataFrame:
+    """Discrete-time life table of the signed customers, one row per month since signing.
+
+    ``at_risk(t)`` = customers in the panel at month t; ``exits(t)`` = those with ``exited``;
+    ``hazard h(t) = exits(t) / at_risk(t)``; ``survival S(t) = Π_{u ≤ t} (1 − h(u))`` = share
+    still a customer at the end of month t (Kaplan & Meier 1958, product-limit estimator on
+    monthly, tied durations; censoring enters through ``at_risk``).
+
+    Returns columns month, at_risk, exits, hazard, survival for months 0 … last month observed
+    (an empty frame when the panel has no service rows).
+    """
+    panel = service_rows(table(data, "panel", "life_table"), "life_table", ("exited",))
+    month = panel["month"].to_numpy().astype(np.int64)
+    exited = panel["exited"].to_numpy(dtype=bool)
+    if month.size == 0:
+        return pd.DataFrame({"month": pd.Series([], dtype="int64"), "at_risk": [], "exits": [],
+                             "hazard": [], "survival": []})
+    at_risk = np.bincount(month)
+    exits = np.bincount(month, weights=exited)
+    keep = at_risk > 0  # months nobody was at risk carry no information
+    t = np.flatnonzero(keep)
+    n = at_risk[keep].astype("float64")
+    d = exits[keep]
+    h = d / n
+    return pd.DataFrame({"month": t.astype("int64"), "at_risk": n.astype("int64"),
+                         "exits": d.astype("int64"), "hazard": h,
+                         "survival": np.cumprod(1.0 - h)})
+
+
+def survival_curve(data: TableLike) -> pd.DataFrame:
+    """Survival ``S(t) = Π_{u ≤ t}(1 − h(u))`` by month since signing (Kaplan & Meier 1958).
+
+    Columns month, survival; see :func:`life_table`.
+    """
+    return life_table(data)[["month", "survival"]]
+
+
+def hazard_by_tenure(data: TableLike) -> pd.DataFrame:
+    """Monthly exit hazard ``h(t) = exits(t) / at_risk(t)`` by tenure (months since signing).
+
+    Columns month, at_risk, exits, hazard; see :func:`life_table`.
+    """
+    return life_table(data)[["month", "at_risk", "exits", "hazard"]]
+
+
+def median_lifetime(data: TableLike) -> float:
+    """Median lifetime: the first month since signing t with ``S(t) ≤ 0.5``.
+
+    In the units of ``customers.exit_month`` (the month the customer leaves): half of the
+    cohort has left by the end of month t (Kaplan & Meier 1958 median). ``inf`` when survival
+    stays above one half over the observed months (not reached), as lifelines reports it.
+    """
+    lt = life_table(data)
+    hit = np.flatnonzero(lt["survival"].to_numpy() <= 0.5)
+    return float(lt["month"].iloc[hit[0]]) if hit.size else math.inf
+
+
+def _term(data: TableLike, term_months: int | None) -> int:
+    if term_months is not None:
+        if term_months < 1:
+            raise ValueError(f"term_months must be a positive number of months, got {term_months}")
+        return int(term_months)
+    if not isinstance(data, Journeys):
+        raise ValueError("term_months is needed when data is a panel DataFrame"
+                         " (no customers table)")
+    c = data.customers
+    need(c, ["term_months", "signed"], "customers", "cliff_ratio")
+    terms = np.unique(c.loc[c["signed"].to_numpy(dtype=bool), "term_months"].to_numpy())
+    terms = terms[terms > 0]
+    if terms.size != 1:
+        raise ValueError(
+            "cliff_ratio needs one contract term: customers.term_months holds"
+            f" {', '.join(map(str, terms)) or 'no fixed term'}; pass term_months"
+        )
+    return int(terms[0])
+
+
+def cliff_ratio(data: TableLike, term_months: int | None = None) -> float:
+    """Hazard spike at term end: ``h(T) / mean(h(0), …, h(T−1))`` for a term of T months.
+
+    The term covers months 0 … T−1, so month T is the first month after the term end, when the
+    financial exit barrier lapses (Jones, Mothersbaugh & Beatty 2000 on switching barriers).
+    Hazards from :func:`life_table`; with a ``Journeys`` and no ``term_months`` the one
+    positive term in ``customers.term_months`` is used and the panel is restricted to
+    customers on it. ``NaN`` when month T is not observed or both hazards are 0 (nobody
+    exits); ``inf`` when only month T has exits.
+    """
+    T = _term(data, term_months)
+    panel = table(data, "panel", "cliff_ratio")
+    if isinstance(data, Journeys) and term_months is None:
+        c = data.customers
+        on_term = c.loc[c["term_months"].to_numpy() == T, "customer_id"].to_numpy()
+        panel = panel.loc[np.isin(panel["customer_id"].to_numpy(), on_term)]
+    lt = life_table(panel).set_index("month")
+    before = lt["hazard"].reindex(range(T))
+    if T not in lt.index or before.isna().any():
+        return float("nan")
+    h_after = float(lt.at[T, "hazard"])
+    h_before = float(before.mean())
+    if h_before == 0.0:
+        return float("nan") if h_after == 0.0 else math.inf
+    return h_after / h_before
+

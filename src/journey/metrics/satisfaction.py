@@ -1,0 +1,228 @@
+"""Satisfaction metrics: S by phase and by month since signing, CSAT, NPS, disconfirmation and
+the courtship–service gap (the "honeymoon" drop after signing).
+
+``S`` (0–10) lives in ``panel``; survey answers live in ``events`` (``kind == "survey"``,
+``rating`` 0–10). Metrics on survey answers return ``NaN`` when there is no answered survey:
+a share of an empty set is undefined, and ``NaN`` (not 0) keeps that visible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from journey.metrics._tables import TableLike, need, service_rows, survey_ratings, table
+from journey.schema import PHASES, JourneyDataError, require_columns
+
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def _mean_ci(g: pd.core.groupby.SeriesGroupBy, level: float) -> pd.DataFrame:
+    """n, mean, sd, se and a Student-t interval ``mean ± t_{n-1,(1+level)/2}·sd/√n``."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    out = g.agg(["count", "mean", "std"]).rename(columns={"count": "n", "std": "sd"})
+    n = out["n"].to_numpy(dtype="float64")
+    se = out["sd"].to_numpy() / np.sqrt(n)
+    with np.errstate(invalid="ignore"):
+        tq = stats.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+    out["se"] = se
+    out["ci_low"] = out["mean"].to_numpy() - tq * se
+    out["ci_high"] = out["mean"].to_numpy() + tq * se
+    return out
+
+
+def satisfaction_by_phase(data: TableLike, level: float = 0.95) -> pd.DataFrame:
+    """Mean, CI and distribution of satisfaction ``S`` per phase of the relationship.
+
+    Per phase p over its panel rows: ``n``, ``mean = Σ S / n``, ``sd``, ``se = sd/√n``, the
+    Student-t interval ``mean ± t_{n−1,(1+level)/2}·se`` (NaN when n = 1) and the quantiles
+    ``p10 … p90``. Satisfaction as an evaluation of the relationship so far: Oliver (1980).
+
+    Returns a DataFrame with columns phase, n, mean, sd, se, ci_low, ci_high, p10, p25, p50,
+    p75, p90, phases in journey order.
+    """
+    panel = table(data, "panel", "satisfaction_by_phase")
+    need(panel, ["phase", "S"], "panel", "satisfaction_by_phase")
+    key = panel["phase"].astype("category") if not isinstance(
+        panel["phase"].dtype, pd.CategoricalDtype) else panel["phase"]
+    g = panel["S"].groupby(key, observed=True)
+    out = _mean_ci(g, level)
+    q = g.quantile(list(QUANTILES)).unstack()
+    q.columns = [f"p{round(100 * c)}" for c in q.columns]
+    out = out.join(q)
+    out.index = out.index.astype("object")
+    order = {p: i for i, p in enumerate(PHASES)}
+    out = out.loc[sorted(out.index, key=lambda p: order.get(p, len(order)))]
+    return out.rename_axis("phase").reset_index()
+
+
+def satisfaction_by_month(data: TableLike, level: float = 0.95) -> pd.DataFrame:
+    """Mean and CI of ``S`` per month since signing (courtship months negative).
+
+    Per month t over the customers in the panel at t: ``n``, ``mean``, ``sd``, ``se`` and the
+    Student-t interval ``mean ± t_{n−1,(1+level)/2}·sd/√n``. Later months hold survivors only.
+    Reference: Oliver (1980) for satisfaction as a running evaluation.
+
+    Returns columns month, n, mean, sd, se, ci_low, ci_high, sorted by month.
+    """
+    panel = table(data, "panel", "satisfaction_by_month")
+    need(panel, ["month", "S"], "panel", "satisfaction_by_month")
+    out = _mean_ci(panel["S"].groupby(panel["month"]), level)
+    return out.rename_axis("month").reset_index()
+
+
+def _shares(rating: np.ndarray) -> tuple[float, float, float]:
+    """(share ≥ 9, share ≤ 6, n) of an array of ratings."""
+    n = rating.size
+    if n == 0:
+        return np.nan, np.nan, 0.0
+    return float(np.mean(rating >= 9)), float(np.mean(rating <= 6)), float(n)
+
+
+def csat(data: TableLike, threshold: float = 8.0) -> float:
+    """Customer-satisfaction score: the share of survey ratings at or above ``threshold``.
+
+    ``CSAT = #{rating ≥ threshold} / #{answered surveys}`` (ratings 0–10; the top-box
+    convention of Reichheld 2003 and of industry CSAT). ``NaN`` when no survey was answered.
+    """
+    r = survey_ratings(table(data, "events", "csat"), "csat")["rating"].to_numpy("float64")
+    return float(np.mean(r >= threshold)) if r.size else float("nan")
+
+
+def nps(data: TableLike) -> float:
+    """Net Promoter Score in points: ``100·(share of ratings 9–10 − share of ratings 0–6)``.
+
+    Reichheld (2003), "The one number you need to grow". Ranges −100 … 100; ratings strictly
+    between 6 and 9 (passives) count in the denominator only. ``NaN`` when no survey was
+    answered.
+    """
+    r = survey_ratings(table(data, "events", "nps"), "nps")["rating"].to_numpy("float64")
+    promoters, detractors, _ = _shares(r)
+    return 100.0 * (promoters - detractors)
+
+
+def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) -> pd.DataFrame:
+    """Survey answers grouped by ``by`` (``phase`` or ``month``): n, mean rating, CSAT, NPS.
+
+    Per group: ``csat = #{rating ≥ threshold}/n``; ``nps = 100·(#{rating ≥ 9} − #{rating ≤ 6})/n``
+    (Reichheld 2003). Groups without answers do not appear; no answers at all gives an empty
+    frame.
+    """
+    if by not in ("phase", "month"):
+        raise ValueError(f"by must be 'phase' or 'month', got {by!r}")
+    events = table(data, "events", "survey_scores")
+    need(events, [by], "events", "survey_scores")
+    s = survey_ratings(events, "survey_scores")
+    r = s["rating"].to_numpy("float64")
+    key = s[by].astype("object") if by == "phase" else s[by]
+    df = pd.DataFrame({
+        by: key.to_numpy(),
+        "rating": r,
+        "top": r >= threshold,
+        "net": (r >= 9).astype("float64") - (r <= 6),
+    })
+    g = df.groupby(by, sort=True)
+    out = pd.DataFrame({
+        "n": g["rating"].size(),
+        "mean_rating": g["rating"].mean(),
+        "csat": g["top"].mean(),
+        "nps": 100.0 * g["net"].mean(),
+    })
+    if by == "phase" and len(out):
+        order = {p: i for i, p in enumerate(PHASES)}
+        out = out.loc[sorted(out.index, key=lambda p: order.get(p, len(order)))]
+    return out.rename_axis(by).reset_index()
+
+
+def disconfirmation_by_phase(data: TableLike) -> pd.DataFrame:
+    """Mean expectation ``E``, quality ``Q`` and disconfirmation ``D = Q − E`` per phase.
+
+    Oliver (1980): satisfaction follows the disconfirmation of expectations, ``D = Q − E``;
+    ``D < 0`` means the treatment fell short of what was expected. Needs the model-only columns
+    ``E`` and ``Q`` (simulated data).
+
+    Returns columns phase, n, E, Q, D.
+    """
+    panel = table(data, "panel", "disconfirmation_by_phase")
+    require_columns(panel, ["E", "Q"], "panel", "disconfirmation_by_phase")
+    need(panel, ["phase"], "panel", "disconfirmation_by_phase")
+    df = pd.DataFrame({
+        "phase": panel["phase"].astype("object").to_numpy(),
+        "E": panel["E"].to_numpy("float64"),
+        "Q": panel["Q"].to_numpy("float64"),
+    })
+    df["D"] = df["Q"] - df["E"]
+    g = df.groupby("phase")
+    out = g[["E", "Q", "D"]].mean()
+    out.insert(0, "n", g.size())
+    order = {p: i for i, p in enumerate(PHASES)}
+    out = out.loc[sorted(out.index, key=lambda p: order.get(p, len(order)))]
+    return out.rename_axis("phase").reset_index()
+
+
+def courtship_service_gap(data: TableLike, column: str = "Q", k: int | None = None) -> float:
+    """Treatment before signing minus after: ``mean(x | month < 0) − mean(x | 0 ≤ month < k)``.
+
+    ``x`` is ``column``: the perceived quality ``Q`` of the treatment (default; model-only) or
+    satisfaction ``S`` (observed). ``k = None`` takes every service month. A positive gap means
+    the courtship treated the customer better than the service does (the "courtship and
+    marriage" breakdown; disconfirmation in Oliver 1980). ``NaN`` when the panel has no
+    courtship rows or no service rows in the window.
+    """
+    panel = table(data, "panel", "courtship_service_gap")
+    if column in ("E", "Q", "D", "R"):
+        require_columns(panel, [column], "panel", "courtship_service_gap")
+    need(panel, ["month", column], "panel", "courtship_service_gap")
+    if k is not None and k < 1:
+        raise ValueError(f"k must be a positive number of months or None, got {k}")
+    month = panel["month"].to_numpy()
+    x = panel[column].to_numpy("float64")
+    before = x[month < 0]
+    after = x[(month >= 0) & (month < k)] if k is not None else x[month >= 0]
+    if before.size == 0 or after.size == 0:
+        return float("nan")
+    return float(before.mean() - after.mean())
+
+
+def satisfaction_drop(data: TableLike, k: int = 6) -> float:
+    """Within-customer satisfaction drop over the first ``k`` months after signing.
+
+    ``drop = mean_i (S_i(0) − S_i(k))`` over customers present at both month 0 and month k
+    (paired, so a changing mix of survivors does not move it; customers who left before k are
+    out). Positive means satisfaction fell after signing (the honeymoon effect; Oliver 1980).
+    ``NaN`` when no customer is present at both months.
+    """
+    if k < 1:
+        raise ValueError(f"k must be a positive number of months, got {k}")
+    panel = service_rows(table(data, "panel", "satisfaction_drop"), "satisfaction_drop", ("S",))
+    month = panel["month"].to_numpy()
+    at0 = pd.Series(panel["S"].to_numpy("float64")[month == 0],
+                    index=panel["customer_id"].to_numpy()[month == 0])
+    atk = pd.Series(panel["S"].to_numpy("float64")[month == k],
+                    index=panel["customer_id"].to_numpy()[month == k])
+    both = at0.index.intersection(atk.index)
+    if len(both) == 0:
+        return float("nan")
+    return float((at0.loc[both] - atk.loc[both]).mean())
+
+
+def trough_month(data: TableLike, max_month: int | None = None, min_customers: int = 1) -> int:
+    """The month since signing (≥ 0) where mean satisfaction is lowest.
+
+    ``argmin_t mean(S | month = t)`` over service months ``0 ≤ t ≤ max_month`` with at least
+    ``min_customers`` customers (thin tails are noise); ties go to the earliest month. Raises
+    :class:`JourneyDataError` when no month qualifies.
+    """
+    panel = service_rows(table(data, "panel", "trough_month"), "trough_month", ("S",))
+    g = panel["S"].groupby(panel["month"]).agg(["mean", "count"])
+    g = g[g["count"] >= min_customers]
+    if max_month is not None:
+        g = g[g.index <= max_month]
+    if g.empty:
+        raise JourneyDataError(
+            f"panel: trough_month found no service month (month >= 0) with at least"
+            f" {min_customers} customer(s)"
+        )
+    return int(g["mean"].idxmin())
