@@ -1,0 +1,174 @@
+"""Kaplan–Meier, log-rank and Cox PH: hand-computed cases, and equality with lifelines (a
+test-only reference) and statsmodels' PHReg to 1e-6 on the same simulated data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.duration.hazard_regression import PHReg
+
+from journey.models.survival import fit_cox, kaplan_meier, logrank_test, survival_frame
+from journey.schema import JourneyDataError
+
+TOL = 1e-6
+
+
+def tied_cohort(n: int = 3000, seed: int = 7) -> pd.DataFrame:
+    """Monthly (heavily tied) durations with covariate effects and censoring at 36 months."""
+    rng = np.random.default_rng(seed)
+    x0 = rng.normal(size=n)
+    x1 = rng.normal(size=n)
+    fee = rng.random(n) < 0.4
+    seg = rng.choice(["a", "b", "c"], size=n)
+    lin = -3.0 + 0.5 * x0 - 0.3 * x1 - 0.6 * fee + np.where(seg == "b", 0.4, 0.0)
+    t_exit = rng.geometric(1 / (1 + np.exp(-lin)))
+    t_cens = np.minimum(rng.integers(1, 60, n), 36)
+    return pd.DataFrame({
+        "duration": np.minimum(t_exit, t_cens).astype(float),
+        "event": (t_exit <= t_cens).astype(int),
+        "x0": x0, "x1": x1, "fee": fee, "seg": pd.array(seg, dtype="string"),
+    })
+
+
+# --------------------------------------------------------------------- hand-computed
+
+
+def test_km_hand_computed() -> None:
+    df = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0]})
+    s = kaplan_meier(df).summary()
+    # S(1) = 4/5, S(2) = 0.8·(1 − 1/4), S(3) = 0.6·(1 − 1/2); censored at 2 still at risk at 2
+    assert s["time"].tolist() == [1.0, 2.0, 3.0]
+    assert s["at_risk"].tolist() == [5, 4, 2]
+    np.testing.assert_allclose(s["estimate"], [0.8, 0.6, 0.3], atol=1e-12)
+    # Greenwood: se(S(1)) = 0.8·sqrt(1/(5·4))
+    assert s["se"].iloc[0] == pytest.approx(0.8 * np.sqrt(1 / 20), abs=1e-12)
+    assert (s["ci_low"] < s["estimate"]).all() and (s["estimate"] < s["ci_high"]).all()
+
+
+def test_km_edge_cases() -> None:
+    nobody = kaplan_meier(pd.DataFrame({"duration": [3, 5, 5], "event": [0, 0, 0]}))
+    assert len(nobody.summary()) == 0
+    np.testing.assert_allclose(nobody.predict([0, 3, 10]), 1.0)
+    assert np.isnan(nobody.median()["all"])
+    everybody = kaplan_meier(pd.DataFrame({"duration": [1, 1, 1], "event": [1, 1, 1]}))
+    s = everybody.summary()
+    assert s["estimate"].tolist() == [0.0] and s[["ci_low", "ci_high"]].to_numpy().tolist() == [
+        [0.0, 0.0]]
+    assert everybody.median()["all"] == 1.0
+    one = kaplan_meier(pd.DataFrame({"duration": [4], "event": [1]}))
+    np.testing.assert_allclose(one.predict([3.9, 4]), [1.0, 0.0])
+
+
+def test_customers_table_input() -> None:
+    customers = pd.DataFrame({
+        "customer_id": [0, 1, 2, 3],
+        "signed": [True, True, False, True],
+        "tenure_months": [3, 5, 0, 2],
+        "exit_month": pd.array([2, None, None, 1], dtype="Int64"),
+    })
+    f = survival_frame(customers)
+    assert f["duration"].tolist() == [3.0, 5.0, 2.0]  # the unsigned prospect is left out
+    assert f["event"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_bad_input_names_column_and_row() -> None:
+    df = pd.DataFrame({"duration": [1.0, -2.0], "event": [1, 0], "x": [0.1, 0.2]})
+    with pytest.raises(JourneyDataError, match="'duration' row 1"):
+        kaplan_meier(df)
+    with pytest.raises(JourneyDataError, match="'event' row 1"):
+        kaplan_meier(pd.DataFrame({"duration": [1, 2], "event": [1, 2]}))
+    with pytest.raises(JourneyDataError, match="'tenure'"):
+        kaplan_meier(df, duration="tenure")
+    with pytest.raises(JourneyDataError, match="'x' row 0"):
+        fit_cox(pd.DataFrame({"duration": [1, 2], "event": [1, 1], "x": [np.nan, 1.0]}), ["x"])
+    with pytest.raises(JourneyDataError, match="no events"):
+        fit_cox(pd.DataFrame({"duration": [1, 2], "event": [0, 0], "x": [0.0, 1.0]}), ["x"])
+    with pytest.raises(ValueError, match="ties"):
+        fit_cox(df.assign(duration=[1.0, 2.0]), ["x"], ties="exact")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="two levels"):
+        logrank_test(df.assign(duration=[1.0, 2.0], g="a"), "g")
+
+
+# --------------------------------------------------------------------- statsmodels PHReg
+
+
+@pytest.mark.parametrize("ties", ["breslow", "efron"])
+def test_cox_equals_statsmodels_phreg(ties: str) -> None:
+    df = tied_cohort()
+    cols = ["x0", "x1", "fee"]
+    res = fit_cox(df, cols, ties=ties)  # type: ignore[arg-type]
+    ref = PHReg(df["duration"].to_numpy(), df[cols].to_numpy(dtype=float),
+                status=df["event"].to_numpy(), ties=ties).fit()
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params, atol=TOL)
+    np.testing.assert_allclose(res.se.to_numpy(), ref.bse, atol=TOL)
+    assert res.loglik == pytest.approx(ref.llf, abs=TOL)
+    assert res.info["ties"] == ties and res.converged
+
+
+# --------------------------------------------------------------------- lifelines
+
+lifelines = pytest.importorskip(
+    "lifelines", reason="lifelines is the test-only reference for KM and Cox; not installed")
+
+
+def test_cox_efron_equals_lifelines() -> None:
+    from lifelines import CoxPHFitter
+
+    df = tied_cohort()
+    res = fit_cox(df, ["x0", "x1", "fee", "seg"])
+    assert list(res.params.index) == ["x0", "x1", "fee", "seg[b]", "seg[c]"]
+    design = df[["duration", "event", "x0", "x1"]].assign(
+        fee=df["fee"].astype(float), **{"seg[b]": (df["seg"] == "b").astype(float),
+                                        "seg[c]": (df["seg"] == "c").astype(float)})
+    # lifelines' Cox uses Efron's ties. Its default stopping rule (Newton decrement < 1e-7)
+    # leaves ~2e-6 in β at this size, so its own precision option is tightened to 1e-10.
+    cph = CoxPHFitter().fit(design, "duration", "event", fit_options={"precision": 1e-10})
+    np.testing.assert_allclose(res.params.to_numpy(), cph.params_.to_numpy(), atol=TOL)
+    np.testing.assert_allclose(res.se.to_numpy(), cph.standard_errors_.to_numpy(), atol=TOL)
+    assert res.loglik == pytest.approx(cph.log_likelihood_, abs=TOL)
+    s = res.summary()
+    np.testing.assert_allclose(s["ci_low"], cph.confidence_intervals_.iloc[:, 0], atol=TOL)
+    np.testing.assert_allclose(s["p_value"], cph.summary["p"], atol=TOL)
+    times = [1, 6, 12, 24, 36]
+    rows = design.iloc[:7]
+    mine = res.predict(rows, times=times).to_numpy()
+    theirs = cph.predict_survival_function(rows, times=times).to_numpy()
+    np.testing.assert_allclose(mine, theirs, atol=TOL)
+    np.testing.assert_allclose(res.predict(rows).to_numpy(),
+                               cph.predict_partial_hazard(rows).to_numpy(), rtol=TOL)
+
+
+def test_km_and_logrank_equal_lifelines() -> None:
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
+
+    df = tied_cohort(seed=11)
+    km = kaplan_meier(df, group="seg")
+    s = km.summary()
+    for g in ("a", "b", "c"):
+        sub = df[df["seg"] == g]
+        kmf = KaplanMeierFitter().fit(sub["duration"], sub["event"])
+        mine = s[s["group"] == g]
+        t = mine["time"].to_numpy()
+        np.testing.assert_allclose(mine["estimate"], kmf.survival_function_.loc[t].iloc[:, 0],
+                                   atol=TOL)
+        ci = kmf.confidence_interval_.loc[t].to_numpy()
+        np.testing.assert_allclose(mine["ci_low"], ci[:, 0], atol=TOL)
+        np.testing.assert_allclose(mine["ci_high"], ci[:, 1], atol=TOL)
+        np.testing.assert_allclose(km.predict([0.5, 7.5, 40], g),
+                                   kmf.predict([0.5, 7.5, 40]).to_numpy(), atol=TOL)
+        assert km.median()[g] == kmf.median_survival_time_
+    lr = logrank_test(df, "seg")
+    ref = multivariate_logrank_test(df["duration"], df["seg"], df["event"])
+    assert lr.statistic == pytest.approx(ref.test_statistic, abs=TOL)
+    assert lr.p_value == pytest.approx(ref.p_value, abs=TOL)
+    assert lr.df == 2
+
+
+def test_plots_return_figures() -> None:
+    from matplotlib.figure import Figure
+
+    df = tied_cohort(n=300)
+    assert isinstance(kaplan_meier(df, group="fee").plot(), Figure)
+    assert isinstance(fit_cox(df, ["x0", "fee"]).plot(), Figure)
