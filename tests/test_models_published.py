@@ -1,0 +1,178 @@
+"""Published reproductions: sBG (Fader & Hardie 2007), BG/NBD and Gamma-Gamma on CDNOW
+(Fader, Hardie & Lee 2005), ECSI on mobi (R seminr). Tolerances are the ones stated in issue 3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special
+
+from journey import datasets
+from journey.models.bgnbd import fit_bgnbd
+from journey.models.gammagamma import fit_gammagamma
+from journey.models.sbg import fit_sbg, sbg_derl, survivors_table
+
+
+@pytest.fixture(scope="module")
+def fh2007() -> pd.DataFrame:
+    return datasets.load_fader_hardie_2007()
+
+
+# --- sBG -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("segment", "alpha", "beta", "ll"),
+    [("regular", 0.704, 1.182, -1680.27), ("high_end", 0.668, 3.806, -1611.16)],
+)
+def test_sbg_reproduces_fader_hardie_2007(fh2007, segment, alpha, beta, ll):
+    res = fit_sbg(fh2007[segment].to_numpy()[:8])  # years 0..7: fit on years 1-7
+    assert res.converged
+    assert res.alpha == pytest.approx(alpha, abs=0.002)
+    assert res.beta == pytest.approx(beta, abs=0.002)
+    assert res.loglik == pytest.approx(ll, abs=0.01)
+
+
+def test_sbg_summary_face_and_projection(fh2007):
+    res = fit_sbg(fh2007["regular"].to_numpy()[:8])
+    s = res.summary()
+    assert list(s.columns) == ["estimate", "se", "ci_low", "ci_high"]
+    assert (s["ci_low"] < s["estimate"]).all() and (s["estimate"] < s["ci_high"]).all()
+    assert (s["se"] > 0).all()
+    pred = res.predict(12)
+    # projection to year 12 stays near the held-out years 8-12 (FH 2007, Figure 3: within ~4%)
+    held = fh2007["regular"].to_numpy()[8:]
+    proj = pred["expected_survivors"].to_numpy()[8:]
+    assert np.all(np.abs(proj - held) / held < 0.05)
+    # retention rises with tenure (sorting effect of heterogeneity)
+    assert np.all(np.diff(pred["retention"].to_numpy()[1:]) > 0)
+    fig = res.plot()
+    assert fig.axes
+
+
+def test_sbg_derl_matches_series_definition():
+    # DERL = Σ_{t≥n} S(t)/S(n−1) (1+d)^−(t−n), summed directly, against the ₂F₁ form
+    a, b, d = 0.704, 1.182, 0.10
+    t = np.arange(0, 3000)  # (1.1)^-3000 ≈ 1e-124: the tail is negligible
+    for renewals in (0, 3, 10):
+        n = renewals + 1
+        ratio = np.exp(special.betaln(a, b + n + t) - special.betaln(a, b + n - 1))
+        direct = np.sum(ratio / (1 + d) ** t)
+        assert sbg_derl(a, b, d, renewals) == pytest.approx(direct, rel=1e-6)
+    # residual value grows with tenure (survivors are the loyal ones)
+    assert sbg_derl(a, b, d, 10) > sbg_derl(a, b, d, 0)
+
+
+def test_sbg_rejects_bad_survivors():
+    with pytest.raises(ValueError, match="period 2"):
+        fit_sbg([1000, 600, 700])
+    with pytest.raises(ValueError, match="discount"):
+        sbg_derl(1, 1, 0)
+
+
+def test_survivors_table_from_customers_hand_computed():
+    # term 12: exits in month 5 (0 periods), 12 (1), 30 (2); censored with 36 and 40 months
+    customers = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5, 6],
+        "signed": [True, True, True, True, True, False],
+        "term_months": [12, 12, 12, 12, 12, 12],
+        "exit_month": pd.array([5, 12, 30, pd.NA, pd.NA, pd.NA], dtype="Int64"),
+        "tenure_months": [5, 12, 30, 36, 40, 0],
+    })
+    tab = survivors_table(customers)
+    assert tab["period"].tolist() == [0, 1, 2, 3]
+    assert tab["survivors"].tolist() == [5, 4, 3, 2]
+    with pytest.raises(ValueError, match="n_periods"):
+        survivors_table(customers, n_periods=4)
+    with pytest.raises(ValueError, match="period_months"):
+        survivors_table(customers.assign(term_months=[12, 24, 12, 12, 12, 12]))
+
+
+def test_sbg_recovers_simulated_parameters():
+    rng = np.random.default_rng(7)
+    theta = rng.beta(0.8, 2.5, size=20000)
+    life = rng.geometric(theta)  # churn period, 1, 2, ...
+    surv = [(life > t).sum() for t in range(8)]
+    res = fit_sbg(surv)
+    s = res.summary()
+    assert s.loc["alpha", "ci_low"] < 0.8 < s.loc["alpha", "ci_high"]
+    assert s.loc["beta", "ci_low"] < 2.5 < s.loc["beta", "ci_high"]
+
+
+# --- BG/NBD and Gamma-Gamma on CDNOW ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    try:
+        return datasets.load_cdnow_summary()
+    except datasets.DatasetUnavailableError as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope="module")
+def bgnbd(cdnow):
+    return fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+
+
+def test_bgnbd_reproduces_fhl_2005(bgnbd, cdnow):
+    assert len(cdnow) == 2357
+    p = bgnbd.params
+    assert bgnbd.converged
+    assert p["r"] == pytest.approx(0.243, abs=0.002)
+    assert p["alpha"] == pytest.approx(4.414, abs=0.02)
+    assert p["a"] == pytest.approx(0.793, abs=0.002)
+    assert p["b"] == pytest.approx(2.426, abs=0.02)
+    assert bgnbd.loglik == pytest.approx(-9582.4, abs=0.05)
+
+
+def test_bgnbd_conditional_expectation_paper_example(bgnbd):
+    # FHL 2005 section 4: x=2, t_x=30.43, T=38.86 expects 1.226 purchases in the next 39 weeks
+    e = bgnbd.conditional_expected_purchases(39, np.array([2]), np.array([30.43]),
+                                             np.array([38.86]))
+    assert e[0] == pytest.approx(1.226, abs=0.001)
+    pa = bgnbd.p_alive(np.array([0, 2, 2]), np.array([0.0, 30.43, 5.0]),
+                       np.array([38.86, 38.86, 38.86]))
+    assert pa[0] == 1.0  # no repeat purchase: no chance yet to drop out (BG/NBD assumption)
+    assert 0 < pa[2] < pa[1] < 1  # an older last purchase means less likely alive
+    out = bgnbd.predict(39, np.array([2]), np.array([30.43]), np.array([38.86]))
+    assert list(out.columns) == ["expected_purchases", "p_alive"]
+    assert bgnbd.plot().axes
+
+
+def test_bgnbd_matches_lifetimes_predictions(bgnbd, cdnow):
+    lifetimes = pytest.importorskip("lifetimes")
+    x, t_x, T = (cdnow[c].to_numpy() for c in ("x", "t_x", "T"))
+    ref = lifetimes.BetaGeoFitter()
+    ref.params_ = pd.Series(bgnbd.params.to_numpy(), index=["r", "alpha", "a", "b"])
+    ours = bgnbd.predict(39, x, t_x, T)
+    np.testing.assert_allclose(
+        ours["expected_purchases"],
+        ref.conditional_expected_number_of_purchases_up_to_time(39, x, t_x, T), rtol=1e-6)
+    np.testing.assert_allclose(ours["p_alive"], ref.conditional_probability_alive(x, t_x, T),
+                               rtol=1e-6)
+
+
+def test_bgnbd_rejects_bad_input():
+    with pytest.raises(ValueError, match="t_x row 1"):
+        fit_bgnbd([1, 2], [1.0, 5.0], [3.0, 4.0])
+    with pytest.raises(ValueError, match="x row 0"):
+        fit_bgnbd([1.5], [1.0], [3.0])
+
+
+def test_gammagamma_reproduces_fhl_2005(cdnow):
+    rep = cdnow.loc[cdnow["x"] > 0]
+    assert len(rep) == 946
+    gg = fit_gammagamma(rep["x"], rep["zbar"])
+    p = gg.params
+    assert gg.converged
+    assert p["p"] == pytest.approx(6.25, abs=0.02)
+    assert p["q"] == pytest.approx(3.74, abs=0.02)
+    assert p["v"] == pytest.approx(15.44, abs=0.02)
+    # conditional expectation is a weighted mean of the population mean and the own mean
+    e = gg.conditional_expected_spend(np.array([1.0, 10.0]), np.array([100.0, 100.0]))
+    assert gg.population_mean < e[0] < e[1] < 100.0
+    assert gg.conditional_expected_spend(np.array([0.0]), np.array([0.0]))[0] == pytest.approx(
+        gg.population_mean)
+    assert gg.plot().axes
+    with pytest.raises(ValueError, match="x row 0"):
+        fit_gammagamma([0], [10.0])
