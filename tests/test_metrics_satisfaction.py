@@ -1,0 +1,161 @@
+"""Hand-computed checks of the satisfaction metrics on small tables written here."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from journey.metrics import (
+    courtship_service_gap,
+    csat,
+    disconfirmation_by_phase,
+    nps,
+    satisfaction_by_month,
+    satisfaction_by_phase,
+    satisfaction_drop,
+    survey_scores,
+    trough_month,
+)
+from journey.schema import JourneyDataError, Journeys
+
+
+def panel(rows, cols=("customer_id", "month", "S")):
+    df = pd.DataFrame(rows, columns=list(cols))
+    m = df["month"].to_numpy()
+    df["phase"] = np.where(m < 0, "courtship", np.where(m == 0, "signing", "service"))
+    if "exited" not in df:
+        df["exited"] = False
+    return df
+
+
+def events(ratings, kinds=None, months=None):
+    n = len(ratings)
+    return pd.DataFrame({
+        "customer_id": np.arange(n),
+        "month": months if months is not None else np.zeros(n, dtype=int),
+        "phase": ["signing" if m == 0 else "service" for m in (months or [0] * n)],
+        "kind": kinds or ["survey"] * n,
+        "rating": np.array(ratings, dtype="float64"),
+    })
+
+
+# two customers: courtship S 8 and 6, signing 6 and 8, service 4 and 2
+P2 = panel([(1, -1, 8.0), (1, 0, 6.0), (1, 1, 4.0), (2, -1, 6.0), (2, 0, 8.0), (2, 1, 2.0)])
+
+
+def test_by_phase_mean_ci_and_quantiles():
+    out = satisfaction_by_phase(P2).set_index("phase")
+    assert list(out.index) == ["courtship", "signing", "service"]
+    c = out.loc["courtship"]
+    assert c["n"] == 2 and c["mean"] == 7.0
+    assert c["sd"] == pytest.approx(math.sqrt(2))
+    assert c["se"] == pytest.approx(1.0)
+    # t_{1, 0.975} = 12.7062047 (Student's t table)
+    assert c["ci_low"] == pytest.approx(7 - 12.7062047, abs=1e-6)
+    assert c["ci_high"] == pytest.approx(7 + 12.7062047, abs=1e-6)
+    assert c["p50"] == 7.0 and c["p10"] == pytest.approx(6.2)
+    assert out.loc["service", "mean"] == 3.0
+
+
+def test_by_month_one_customer_has_no_interval():
+    out = satisfaction_by_month(P2.loc[P2["customer_id"] == 1])
+    assert out["month"].tolist() == [-1, 0, 1]
+    assert out["mean"].tolist() == [8.0, 6.0, 4.0]
+    assert out["n"].tolist() == [1, 1, 1]
+    assert out["ci_low"].isna().all()
+
+
+def test_by_month_level_checked():
+    with pytest.raises(ValueError, match="level"):
+        satisfaction_by_month(P2, level=95)
+
+
+def test_csat_and_nps_by_hand():
+    # answered: 10 9 8 7 6 0 -> top box (>=8) 3/6; promoters 2/6, detractors 2/6
+    ev = events([10, 9, 8, 7, 6, 0, np.nan, 1],
+                kinds=["survey"] * 7 + ["contact"])  # unanswered survey and a non-survey ignored
+    assert csat(ev) == pytest.approx(0.5)
+    assert csat(ev, threshold=9) == pytest.approx(2 / 6)
+    assert nps(ev) == pytest.approx(0.0)
+    assert nps(events([10, 10, 3])) == pytest.approx(100 / 3)
+    assert nps(events([0, 5])) == -100.0
+
+
+def test_no_surveyed_ratings_give_nan():
+    ev = events([np.nan, 4.0], kinds=["survey", "contact"])
+    assert math.isnan(csat(ev))
+    assert math.isnan(nps(ev))
+    assert survey_scores(ev).empty
+
+
+def test_missing_rating_column_is_a_data_error():
+    ev = events([9.0]).drop(columns="rating")
+    with pytest.raises(JourneyDataError, match="rating"):
+        nps(ev)
+
+
+def test_survey_scores_by_phase_and_month():
+    ev = events([10, 2, 8, 9], months=[0, 0, 3, 3])
+    out = survey_scores(ev, by="phase").set_index("phase")
+    assert out.loc["signing", "n"] == 2
+    assert out.loc["signing", "mean_rating"] == 6.0
+    assert out.loc["signing", "nps"] == 0.0
+    assert out.loc["service", "csat"] == 1.0 and out.loc["service", "nps"] == 50.0
+    by_m = survey_scores(ev, by="month")
+    assert by_m["month"].tolist() == [0, 3]
+    with pytest.raises(ValueError, match="by"):
+        survey_scores(ev, by="channel")
+
+
+def test_disconfirmation_by_phase():
+    df = panel([(1, -1, 7.0, 6.0, 8.0), (1, 0, 7.0, 8.0, 7.0), (1, 1, 5.0, 7.0, 4.0)],
+               cols=("customer_id", "month", "S", "E", "Q"))
+    out = disconfirmation_by_phase(df).set_index("phase")
+    assert out.loc["courtship", "D"] == 2.0
+    assert out.loc["signing", "D"] == -1.0
+    assert out.loc["service", "D"] == -3.0
+    with pytest.raises(JourneyDataError, match="only simulated data"):
+        disconfirmation_by_phase(P2)
+
+
+def test_courtship_service_gap():
+    df = panel([(1, -2, 5.0, 9.0), (1, -1, 5.0, 7.0), (1, 0, 5.0, 6.0), (1, 1, 5.0, 4.0),
+                (1, 2, 5.0, 2.0)], cols=("customer_id", "month", "S", "Q"))
+    assert courtship_service_gap(df) == pytest.approx(8.0 - 4.0)
+    assert courtship_service_gap(df, k=2) == pytest.approx(8.0 - 5.0)
+    assert courtship_service_gap(P2, "S") == pytest.approx(7.0 - 5.0)
+    with pytest.raises(JourneyDataError, match="Q"):
+        courtship_service_gap(P2)  # real data has no Q
+    assert math.isnan(courtship_service_gap(P2.loc[P2["month"] >= 0], "S"))  # no courtship
+    with pytest.raises(ValueError, match="k"):
+        courtship_service_gap(df, k=0)
+
+
+def test_satisfaction_drop_is_paired():
+    df = panel([(1, 0, 8.0), (1, 6, 5.0),  # drop 3
+                (2, 0, 9.0), (2, 1, 1.0),  # left before month 6: not counted
+                (3, 0, 6.0), (3, 6, 7.0)])  # rise 1
+    assert satisfaction_drop(df, k=6) == pytest.approx(1.0)
+    assert math.isnan(satisfaction_drop(df, k=3))
+    with pytest.raises(ValueError):
+        satisfaction_drop(df, k=0)
+
+
+def test_trough_month():
+    df = panel([(1, -1, 0.0), (1, 0, 6.0), (1, 1, 4.0), (1, 2, 4.0), (1, 3, 5.0),
+                (2, 0, 6.0), (2, 1, 2.0), (2, 2, 2.0), (2, 3, 7.0), (2, 4, 0.5)])
+    # means: m0 6, m1 3, m2 3 (tie: earliest wins), m3 6, m4 0.5 with one customer
+    assert trough_month(df) == 4
+    assert trough_month(df, min_customers=2) == 1
+    assert trough_month(df, max_month=3) == 1
+    with pytest.raises(JourneyDataError, match="trough_month"):
+        trough_month(df.loc[df["month"] < 0])
+
+
+def test_journeys_and_dataframe_give_the_same():
+    j = Journeys(customers=pd.DataFrame(), events=events([9.0, 3.0]), panel=P2)
+    assert satisfaction_by_phase(j).equals(satisfaction_by_phase(P2))
+    assert nps(j) == 0.0
+    with pytest.raises(JourneyDataError, match="Journeys"):
+        nps([1, 2])
