@@ -1,0 +1,263 @@
+"""PLS path model (PLS-PM) for satisfaction indices (ECSI / ACSI style, scored 0–100).
+
+Algorithm of Wold (1982) in Lohmöller's (1989) formulation, as described by Tenenhaus, Esposito
+Vinzi, Chatelin & Lauro (2005), "PLS path modeling", *CSDA* 48(1), and as run by R seminr:
+
+1. Indicators standardised, ``x̃ = (x − mean)/sd`` (sd with n − 1); outer weights start at 1.
+2. Outer proxies ``Y_j = X̃_j w_j``, scaled to unit variance.
+3. Inner weights, path weighting scheme (Lohmöller 1989): for a predecessor i → j, ``e_ji`` is
+   the coefficient of ``Y_i`` in the OLS regression of ``Y_j`` on all its predecessors; for a
+   successor j → k, ``e_jk = cor(Y_j, Y_k)``. (Centroid: ``sign(cor)``; factorial: ``cor``.)
+   Inner proxy ``Z_j = Σ_i e_ji Y_i``, scaled to unit variance.
+4. Mode A outer weights: ``w_jh = cov(x̃_jh, Z_j)`` (correlation weights).
+5. Repeat 2–4 until ``Σ |w_new − w_old| < tol`` (default 1e-7, seminr's criterion), at most
+   ``max_iter`` times; then final scores ``Y_j`` with unit variance.
+6. Path coefficients: OLS of each endogenous ``Y_j`` on its predecessors; R² from those fits.
+
+Index scores 0–100 (Fornell, Johnson, Anderson, Cha & Bryant 1996, "The American Customer
+Satisfaction Index", *J. Marketing* 60(4)): unstandardised weights ``w_jh / sd_jh`` rescaled to sum
+to 1 per block, ``ξ_j = Σ_h w̃_jh x_jh`` on the answer scale, then
+``index_j = 100 (ξ_j − scale_min)/(scale_max − scale_min)``.
+
+Standard errors of the path coefficients are bootstrap standard errors (Efron & Tibshirani 1993;
+resampling respondents, seeded); intervals are Wald intervals ``estimate ± z·se``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from journey.models.base import FitResult, new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["PLSResult", "fit_pls", "ECSI_PATHS"]
+
+Scheme = Literal["path", "centroid", "factorial"]
+
+ECSI_PATHS: list[tuple[str, str]] = [
+    ("Image", "Expectation"), ("Image", "Satisfaction"), ("Image", "Loyalty"),
+    ("Expectation", "Quality"), ("Expectation", "Value"), ("Expectation", "Satisfaction"),
+    ("Quality", "Value"), ("Quality", "Satisfaction"),
+    ("Value", "Satisfaction"),
+    ("Satisfaction", "Complaints"), ("Satisfaction", "Loyalty"),
+    ("Complaints", "Loyalty"),
+]
+
+
+def _std(a: np.ndarray) -> np.ndarray:
+    return (a - a.mean(axis=0)) / a.std(axis=0, ddof=1)
+
+
+def _ols(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+@dataclass
+class _Spec:
+    names: list[str]
+    cols: list[list[int]]  # indicator positions per construct
+    adj: np.ndarray  # adj[i, j] = 1 when i -> j
+
+
+def _estimate(X: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, max_iter: int
+              ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int, bool]:
+    """Core iteration on standardised data; returns weights, scores, path matrix, iterations."""
+    n = X.shape[0]
+    k = len(spec.names)
+    w = [np.ones(len(c)) for c in spec.cols]
+    Y = np.empty((n, k))
+    conv = False
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        for j, c in enumerate(spec.cols):
+            y = X[:, c] @ w[j]
+            Y[:, j] = y / y.std(ddof=1)
+        R = np.corrcoef(Y, rowvar=False)
+        E = np.zeros((k, k))
+        for j in range(k):
+            succ = np.flatnonzero(spec.adj[j])
+            pred = np.flatnonzero(spec.adj[:, j])
+            if scheme == "path":
+                E[succ, j] = R[succ, j]
+                if pred.size:
+                    E[pred, j] = _ols(Y[:, j], Y[:, pred])
+            else:
+                nb = np.concatenate([succ, pred])
+                E[nb, j] = np.sign(R[nb, j]) if scheme == "centroid" else R[nb, j]
+        Z = Y @ E
+        Z = Z / Z.std(axis=0, ddof=1)
+        new = [X[:, c].T @ Z[:, j] / (n - 1) for j, c in enumerate(spec.cols)]
+        # scale so that the outer proxy has unit variance, as seminr does, before comparing
+        for j, c in enumerate(spec.cols):
+            new[j] = new[j] / (X[:, c] @ new[j]).std(ddof=1)
+        delta = sum(float(np.abs(a - b).sum()) for a, b in zip(new, w, strict=True))
+        w = new
+        if delta < tol:
+            conv = True
+            break
+    for j, c in enumerate(spec.cols):
+        Y[:, j] = X[:, c] @ w[j]
+    B = np.zeros((k, k))
+    for j in range(k):
+        pred = np.flatnonzero(spec.adj[:, j])
+        if pred.size:
+            B[pred, j] = _ols(Y[:, j], Y[:, pred])
+    return w, Y, B, it, conv
+
+
+@dataclass
+class PLSResult(FitResult):
+    """A fitted PLS path model. ``params`` are the path coefficients, indexed ``"A -> B"``.
+
+    Also: ``paths`` (tidy: from, to, estimate, se, ci_low, ci_high), ``r2`` per endogenous
+    construct, ``weights`` and ``loadings`` (tidy: construct, indicator, value), ``scores``
+    (standardised construct scores) and ``index`` (0–100 per respondent and construct).
+    """
+
+    paths: pd.DataFrame | None = None
+    r2: pd.Series | None = None
+    weights: pd.DataFrame | None = None
+    loadings: pd.DataFrame | None = None
+    scores: pd.DataFrame | None = None
+    index: pd.DataFrame | None = None
+
+    def predict(self, data: pd.DataFrame, what: Literal["scores", "index"] = "index"
+                ) -> pd.DataFrame:
+        """Construct scores for new respondents with the fitted weights (and training moments).
+
+        ``what="index"``: 0–100 index scores; ``"scores"``: standardised scores.
+        """
+        info = self.info
+        missing = [c for c in info["indicators"] if c not in data.columns]
+        if missing:
+            raise ValueError(f"data lacks indicator column(s) {', '.join(missing)}")
+        out = {}
+        lo, hi = info["scale"]
+        for name, cols in info["blocks"].items():
+            x = data[cols].to_numpy(dtype=float)
+            w = self.weights.loc[self.weights["construct"] == name, "value"].to_numpy()
+            mu, sd = info["mean"][cols].to_numpy(), info["sd"][cols].to_numpy()
+            if what == "scores":
+                out[name] = ((x - mu) / sd) @ w
+            else:
+                u = w / sd
+                out[name] = 100 * ((x @ (u / u.sum())) - lo) / (hi - lo)
+        return pd.DataFrame(out, index=data.index)
+
+    def plot(self, ax: Axes | None = None) -> Figure:
+        """Path coefficients with their 95% intervals, one row per path."""
+        fig, ax = new_axes(ax)
+        s = self.summary()
+        y = np.arange(len(s))
+        ax.errorbar(s["estimate"], y, xerr=[s["estimate"] - s["ci_low"],
+                                            s["ci_high"] - s["estimate"]], fmt="o")
+        ax.set_yticks(y, list(s.index))
+        ax.axvline(0, color="grey", lw=1)
+        ax.invert_yaxis()
+        ax.set_xlabel("path coefficient")
+        return fig
+
+
+def _spec(blocks: Mapping[str, Sequence[str]], paths: Sequence[tuple[str, str]],
+          columns: Sequence[str]) -> tuple[_Spec, list[str]]:
+    names = list(blocks)
+    if not names:
+        raise ValueError("blocks must name at least one construct")
+    indicators = [c for cols in blocks.values() for c in cols]
+    missing = [c for c in indicators if c not in columns]
+    if missing:
+        raise ValueError(f"data lacks indicator column(s) {', '.join(missing)}")
+    if len(set(indicators)) != len(indicators):
+        raise ValueError("blocks: an indicator belongs to more than one construct")
+    pos = {c: i for i, c in enumerate(indicators)}
+    adj = np.zeros((len(names), len(names)))
+    for a, b in paths:
+        for x in (a, b):
+            if x not in blocks:
+                raise ValueError(f"paths: construct '{x}' has no block of indicators")
+        adj[names.index(a), names.index(b)] = 1
+    if not adj.any():
+        raise ValueError("paths must hold at least one path")
+    cols = [[pos[c] for c in blocks[n]] for n in names]
+    return _Spec(names, cols, adj), indicators
+
+
+def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
+            paths: Sequence[tuple[str, str]] = ECSI_PATHS, scheme: Scheme = "path",
+            scale: tuple[float, float] = (1.0, 10.0), tol: float = 1e-7, max_iter: int = 300,
+            n_boot: int = 200, seed: int = 0) -> PLSResult:
+    """Fit a PLS path model, Mode A outer estimation (see the module docstring).
+
+    ``blocks`` maps each construct to its indicator columns; ``paths`` lists (from, to);
+    ``scale`` is the answer scale (min, max) for the 0–100 index; ``n_boot`` bootstrap samples
+    (seeded by ``seed``) give the standard errors (0 skips them).
+    """
+    if scheme not in ("path", "centroid", "factorial"):
+        raise ValueError(f"scheme must be 'path', 'centroid' or 'factorial', got {scheme!r}")
+    if not scale[1] > scale[0]:
+        raise ValueError(f"scale must be (min, max) with max > min, got {scale}")
+    spec, indicators = _spec(blocks, paths, list(data.columns))
+    raw = data[indicators].to_numpy(dtype=float)
+    bad = np.argwhere(~np.isfinite(raw))
+    if bad.size:
+        r, c = bad[0]
+        raise ValueError(f"data column '{indicators[c]}' row {r}: missing or non-finite value")
+    sd = raw.std(axis=0, ddof=1)
+    if np.any(sd == 0):
+        raise ValueError(f"data column '{indicators[int(np.flatnonzero(sd == 0)[0])]}' is constant")
+    X = _std(raw)
+    w, Y, B, it, conv = _estimate(X, spec, scheme, tol, max_iter)
+
+    idx = np.argwhere(spec.adj > 0)
+    labels = [f"{spec.names[i]} -> {spec.names[j]}" for i, j in idx]
+    est = np.array([B[i, j] for i, j in idx])
+    cov = None
+    if n_boot > 0:
+        rng = np.random.default_rng(seed)
+        n = X.shape[0]
+        draws = np.empty((n_boot, len(idx)))
+        for bi in range(n_boot):
+            rows = rng.integers(0, n, n)
+            xb = raw[rows]
+            sdb = xb.std(axis=0, ddof=1)
+            sdb[sdb == 0] = 1.0  # a constant resampled column carries no weight
+            Bb = _estimate((xb - xb.mean(axis=0)) / sdb, spec, scheme, tol, max_iter)[2]
+            draws[bi] = [Bb[i, j] for i, j in idx]
+        cov = pd.DataFrame(np.cov(draws, rowvar=False), index=labels, columns=labels)
+
+    endo = [j for j in range(len(spec.names)) if spec.adj[:, j].any()]
+    r2 = {}
+    for j in endo:
+        resid = Y[:, j] - Y @ B[:, j]
+        r2[spec.names[j]] = 1 - resid.var() / Y[:, j].var()
+    wt = pd.DataFrame([(n, indicators[c], float(v)) for n, cs, ws in
+                       zip(spec.names, spec.cols, w, strict=True) for c, v in zip(cs, ws,
+                                                                                  strict=True)],
+                      columns=["construct", "indicator", "value"])
+    load = pd.DataFrame([(n, indicators[c], float(np.corrcoef(X[:, c], Y[:, j])[0, 1]))
+                         for j, (n, cs) in enumerate(zip(spec.names, spec.cols, strict=True))
+                         for c in cs], columns=["construct", "indicator", "value"])
+    res = PLSResult(
+        params=pd.Series(est, index=labels), cov=cov, loglik=float("nan"), nobs=X.shape[0],
+        converged=conv, ci_scale="linear",
+        info={"iterations": it, "scheme": scheme, "tol": tol, "blocks": dict(blocks),
+              "indicators": indicators, "scale": scale,
+              "mean": pd.Series(raw.mean(axis=0), index=indicators),
+              "sd": pd.Series(sd, index=indicators)},
+        r2=pd.Series(r2, name="r2"), weights=wt, loadings=load,
+        scores=pd.DataFrame(Y, columns=spec.names, index=data.index),
+    )
+    s = res.summary()
+    res.paths = pd.DataFrame({"from": [spec.names[i] for i, _ in idx],
+                              "to": [spec.names[j] for _, j in idx]}).join(
+        s.reset_index(drop=True))
+    res.index = res.predict(data, "index")
+    return res
