@@ -1,0 +1,290 @@
+"""Satisfaction models: an ordinal model of survey ratings and the "honeymoon drop".
+
+Ordinal ratings (statsmodels ``OrderedModel``; McCullagh 1980, cumulative-link model): a
+latent ``y* = xβ + ε`` with ``ε`` logistic (proportional odds) or normal (ordered probit), and
+``rating ≤ k`` when ``y* ≤ τ_k``, so ``P(rating ≤ k | x) = F(τ_k − xβ)``. No intercept: the
+cut-points ``τ`` carry the level. statsmodels estimates ``τ_1`` and ``log(τ_k − τ_{k−1})``; the
+summary reports the cut-points themselves with delta-method standard errors. The simulator's
+answer is ``rating = clip(round(S + e), 0, 10)`` with ``e ~ N(0, σ²)``, so an ordered probit
+on ``S`` has slope ``1/σ`` and cut-points ``(k + ½)/σ``.
+
+Honeymoon drop (linear mixed model, statsmodels ``MixedLM``; Laird & Ware 1982): with customer
+random intercepts ``u_i ~ N(0, τ²)``,
+
+``y_it = μ + γ·courtship_it − Δ·settled_it + x_itθ + u_i + ε_it``,
+
+where ``courtship`` marks months < 0, the honeymoon is months ``0 … k−1`` after signing (the
+reference level ``μ``) and ``settled`` marks months ``≥ k``. ``Δ`` (reported as ``drop``) is
+how far satisfaction falls from the honeymoon to the settled service phase — the post-signing
+drop of the courtship-and-marriage study ("satisfaction a point or more lower six months after
+signing", MODEL.md). Fitted by REML. The random intercept absorbs stable customer differences;
+month-to-month autocorrelation of the adaptive ``S`` (MODEL.md) is not modelled, so on panel
+``S`` the intervals are too narrow — use survey ratings, or thin the months, for inference.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.regression.mixed_linear_model import MixedLM
+
+from journey.models.base import FitResult, new_axes
+from journey.schema import JourneyDataError, Journeys
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["HoneymoonResult", "OrdinalResult", "fit_honeymoon", "fit_ordinal", "survey_ratings"]
+
+
+def survey_ratings(data: Journeys) -> pd.DataFrame:
+    """Answered surveys (``events.kind == "survey"`` with a rating), one row each, joined with
+    that customer-month's panel state (S, phase, C, ... when present) and ``post_signing``."""
+    if not isinstance(data, Journeys):
+        raise JourneyDataError(f"data: expected Journeys, got {type(data).__name__}")
+    ev = data.events
+    for c in ("customer_id", "month", "kind", "rating"):
+        if c not in ev.columns:
+            raise JourneyDataError(f"events: column '{c}' is missing")
+    keep = (ev["kind"].astype("object") == "survey").to_numpy() & ev["rating"].notna().to_numpy()
+    sv = ev.loc[keep, ["customer_id", "month", "rating"]].reset_index(drop=True)
+    panel = data.panel
+    cols = [c for c in panel.columns if c not in ("customer_id", "month")]
+    if len(panel):
+        sv = sv.merge(panel[["customer_id", "month", *cols]], on=["customer_id", "month"],
+                      how="left", validate="many_to_one")
+    sv["post_signing"] = (sv["month"] >= 0).astype("float64")
+    return sv
+
+
+def _matrix(df: pd.DataFrame, covariates: Sequence[str], where: str) -> pd.DataFrame:
+    out = {}
+    for c in covariates:
+        if c not in df.columns:
+            raise JourneyDataError(f"{where}: covariate column '{c}' is missing")
+        s = df[c]
+        if (isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype)
+                or pd.api.types.is_object_dtype(s.dtype)):
+            values = s.astype("object").to_numpy()
+            levels = sorted(set(values[~pd.isna(values)]), key=str)
+            for lv in levels[1:]:
+                out[f"{c}[{lv}]"] = (values == lv).astype("float64")
+            if s.isna().any():
+                row = int(np.flatnonzero(s.isna().to_numpy())[0])
+                raise JourneyDataError(f"{where}: column '{c}' row {row}: empty value")
+            continue
+        x = s.to_numpy(dtype="float64", na_value=np.nan)
+        bad = ~np.isfinite(x)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise JourneyDataError(f"{where}: column '{c}' row {row}: empty or infinite value;"
+                                   " expected a number")
+        out[c] = x
+    return pd.DataFrame(out, index=df.index)
+
+
+# --------------------------------------------------------------------------- ordinal
+
+
+class OrdinalResult(FitResult):
+    """A fitted cumulative-link model: covariate slopes β and cut-points ``cut[a|b]``."""
+
+    def __init__(self, params: pd.Series, cov: pd.DataFrame | None, loglik: float, nobs: int,
+                 converged: bool, info: dict, model: OrderedModel, raw: np.ndarray):
+        super().__init__(params=params, cov=cov, loglik=loglik, nobs=nobs, converged=converged,
+                         ci_scale="linear", info=info)
+        self._model, self._raw = model, raw
+
+    def predict(self, data: pd.DataFrame) -> pd.DataFrame:
+        """Probability of each rating level per row (columns = the observed levels)."""
+        x = _matrix(data, self.info["covariates"], "data")[self.info["columns"]]
+        prob = self._model.predict(self._raw, exog=x.to_numpy())
+        return pd.DataFrame(prob, index=data.index, columns=self.info["levels"])
+
+    def plot(self, ax: Axes | None = None) -> Figure:
+        """Observed share of each rating level beside the model's mean predicted share."""
+        fig, ax = new_axes(ax)
+        lv = np.arange(len(self.info["levels"]))
+        ax.bar(lv - 0.2, self.info["observed_share"], width=0.4, label="observed")
+        ax.bar(lv + 0.2, self.info["fitted_share"], width=0.4, label="fitted")
+        ax.set_xticks(lv, [str(v) for v in self.info["levels"]])
+        ax.set_xlabel("rating")
+        ax.set_ylabel("share")
+        ax.legend()
+        return fig
+
+
+def fit_ordinal(
+    data: pd.DataFrame | Journeys,
+    covariates: Sequence[str],
+    outcome: str = "rating",
+    distr: Literal["logit", "probit"] = "logit",
+) -> OrdinalResult:
+    """Ordinal (cumulative-link) model of ratings on covariates (McCullagh 1980), fitted by
+    statsmodels ``OrderedModel``; formula in the module docstring. A ``Journeys`` is turned
+    into its answered surveys by :func:`survey_ratings` (covariates may then be panel columns
+    such as ``S`` or ``post_signing``)."""
+    if distr not in ("logit", "probit"):
+        raise ValueError(f"distr must be 'logit' or 'probit', got {distr!r}")
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    if len(covariates) == 0:
+        raise ValueError("covariates: give at least one covariate column")
+    df = survey_ratings(data) if isinstance(data, Journeys) else data
+    if not isinstance(df, pd.DataFrame):
+        raise JourneyDataError(f"data: expected a DataFrame or Journeys, got {type(df).__name__}")
+    if outcome not in df.columns:
+        raise JourneyDataError(f"data: outcome column '{outcome}' is missing")
+    y = df[outcome].to_numpy(dtype="float64", na_value=np.nan)
+    if np.isnan(y).any():
+        row = int(np.flatnonzero(np.isnan(y))[0])
+        raise JourneyDataError(f"data: column '{outcome}' row {row}: empty rating")
+    levels = np.unique(y)
+    if len(levels) < 2:
+        raise JourneyDataError(f"data: column '{outcome}' has {len(levels)} distinct rating(s);"
+                               " an ordinal model needs at least two (no surveyed ratings?)")
+    x = _matrix(df, covariates, "data")
+    endog = pd.Series(pd.Categorical(y, categories=levels, ordered=True), index=df.index)
+    model = OrderedModel(endog, x, distr=distr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels' convergence chatter; checked below
+        res = model.fit(method="bfgs", disp=False, maxiter=2000, gtol=1e-8)
+    raw = np.asarray(res.params, dtype=float)
+    k = x.shape[1]
+    cuts = model.transform_threshold_params(raw)[1:-1]
+    # Jacobian of (β, τ) with respect to statsmodels' (β, τ_1, log increments)
+    jac = np.eye(len(raw))
+    th = raw[k:]
+    for i in range(1, len(th)):
+        jac[k + i, k] = 1.0
+        jac[k + i, k + 1: k + i + 1] = np.exp(th[1: i + 1])
+    names = list(x.columns) + [f"cut[{_fmt(a)}|{_fmt(b)}]" for a, b in zip(levels[:-1],
+                                                                           levels[1:],
+                                                                           strict=True)]
+    est = np.concatenate([raw[:k], cuts])
+    try:
+        cov = jac @ np.asarray(res.cov_params()) @ jac.T
+        cov_df = pd.DataFrame(cov, index=names, columns=names)
+    except (np.linalg.LinAlgError, ValueError):
+        cov_df = None
+    observed = np.array([(y == lv).mean() for lv in levels])
+    fitted = np.asarray(res.predict()).mean(axis=0)
+    converged = bool(res.mle_retvals.get("converged", True))
+    info = {"distr": distr, "covariates": list(covariates), "columns": list(x.columns),
+            "levels": [_fmt(v) for v in levels], "observed_share": observed,
+            "fitted_share": fitted}
+    return OrdinalResult(pd.Series(est, index=names), cov_df, float(res.llf), len(y), converged,
+                         info, model, raw)
+
+
+def _fmt(v: float) -> float | int:
+    return int(v) if float(v).is_integer() else float(v)
+
+
+# --------------------------------------------------------------------------- honeymoon
+
+
+class HoneymoonResult(FitResult):
+    """Fixed effects of the honeymoon model: ``honeymoon`` level, ``courtship`` (difference
+    to the honeymoon), ``drop`` (honeymoon minus settled) and any covariates."""
+
+    def predict(self, data: pd.DataFrame) -> pd.Series:
+        """Population-mean outcome (random intercept 0) for rows with a ``month`` column."""
+        x = _honeymoon_design(data, self.info["honeymoon_months"], self.info["covariates"],
+                              "courtship" in self.params.index)
+        coef = self.params.rename({"drop": "settled"})
+        coef["settled"] = -coef["settled"]
+        return pd.Series(x[list(coef.index)].to_numpy() @ coef.to_numpy(), index=data.index,
+                         name="fitted")
+
+    def plot(self, ax: Axes | None = None) -> Figure:
+        """Observed mean by month with the fitted period levels (courtship, honeymoon,
+        settled)."""
+        fig, ax = new_axes(ax)
+        m = self.info["mean_by_month"]
+        ax.plot(m.index, m.to_numpy(), "o-", ms=3, label="observed mean")
+        k = self.info["honeymoon_months"]
+        lo, hi = float(m.index.min()), float(m.index.max())
+        p = self.params
+        if "courtship" in p.index and lo < 0:
+            ax.hlines(p["honeymoon"] + p["courtship"], lo, -0.5, colors="C1")
+        ax.hlines(p["honeymoon"], -0.5, k - 0.5, colors="C1", label="fitted level")
+        ax.hlines(p["honeymoon"] - p["drop"], k - 0.5, hi, colors="C1")
+        ax.axvline(-0.5, color="grey", linestyle="--", linewidth=0.8)
+        ax.set_xlabel("months since signing")
+        ax.set_ylabel(self.info["outcome"])
+        ax.legend()
+        return fig
+
+
+def _honeymoon_design(df: pd.DataFrame, k: int, covariates: Sequence[str],
+                      courtship: bool) -> pd.DataFrame:
+    if "month" not in df.columns:
+        raise JourneyDataError("data: column 'month' is missing; expected months since signing")
+    m = df["month"].to_numpy(dtype="float64")
+    x = {"honeymoon": np.ones(len(df))}
+    if courtship:
+        x["courtship"] = (m < 0).astype("float64")
+    x["settled"] = (m >= k).astype("float64")
+    out = pd.DataFrame(x, index=df.index)
+    if covariates:
+        out = pd.concat([out, _matrix(df, covariates, "data")], axis=1)
+    return out
+
+
+def fit_honeymoon(
+    data: pd.DataFrame | Journeys,
+    outcome: str = "S",
+    honeymoon_months: int = 3,
+    covariates: Sequence[str] = (),
+    customer: str = "customer_id",
+) -> HoneymoonResult:
+    """Honeymoon-drop mixed model (Laird & Ware 1982) by statsmodels ``MixedLM`` (REML) with
+    customer random intercepts; formula in the module docstring. ``outcome`` is a panel column
+    (``S``) or ``"rating"`` (then a ``Journeys`` is turned into its answered surveys).
+    ``info`` holds ``customer_sd`` (τ) and ``residual_sd``."""
+    if not isinstance(honeymoon_months, int | np.integer) or honeymoon_months < 1:
+        raise ValueError(f"honeymoon_months must be an integer >= 1, got {honeymoon_months!r}")
+    if isinstance(data, Journeys):
+        df = survey_ratings(data) if outcome == "rating" else data.panel
+    else:
+        df = data
+    if not isinstance(df, pd.DataFrame):
+        raise JourneyDataError(f"data: expected a DataFrame or Journeys, got {type(df).__name__}")
+    for c in (outcome, customer, "month"):
+        if c not in df.columns:
+            raise JourneyDataError(f"data: column '{c}' is missing")
+    y = df[outcome].to_numpy(dtype="float64", na_value=np.nan)
+    if np.isnan(y).any():
+        row = int(np.flatnonzero(np.isnan(y))[0])
+        raise JourneyDataError(f"data: column '{outcome}' row {row}: empty value")
+    m = df["month"].to_numpy()
+    if not ((m >= 0) & (m < honeymoon_months)).any() or not (m >= honeymoon_months).any():
+        raise JourneyDataError(f"data: need rows both in the honeymoon (months 0.."
+                               f"{honeymoon_months - 1}) and after it to estimate the drop")
+    x = _honeymoon_design(df, honeymoon_months, covariates, bool((m < 0).any()))
+    groups = df[customer].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # boundary / convergence chatter; checked below
+        res = MixedLM(y, x.to_numpy(), groups=groups).fit(reml=True)
+    k = x.shape[1]
+    names = ["drop" if c == "settled" else c for c in x.columns]
+    sign = np.array([-1.0 if c == "settled" else 1.0 for c in x.columns])
+    fe = np.asarray(res.fe_params) * sign
+    cov = np.asarray(res.cov_params())[:k, :k] * np.outer(sign, sign)
+    info = {"outcome": outcome, "honeymoon_months": int(honeymoon_months),
+            "covariates": list(covariates),
+            "customer_sd": float(np.sqrt(max(float(np.asarray(res.cov_re)[0, 0]), 0.0))),
+            "residual_sd": float(np.sqrt(res.scale)), "customers": int(len(np.unique(groups))),
+            "mean_by_month": pd.Series(y, index=m).groupby(level=0).mean()}
+    return HoneymoonResult(params=pd.Series(fe, index=names),
+                           cov=pd.DataFrame(cov, index=names, columns=names),
+                           loglik=float(res.llf), nobs=len(y), converged=bool(res.converged),
+                           ci_scale="linear", info=info)
