@@ -1,0 +1,76 @@
+"""The whole suite on simulated cohorts: ``summary`` agrees with the single metrics, leaves
+model-only metrics out on real data, and is deterministic."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from journey import metrics as M
+from journey.schema import MODEL_ONLY, Journeys
+
+simulate = pytest.importorskip("journey.simulate").simulate
+load_preset = pytest.importorskip("journey.scenario").load_preset
+
+
+@pytest.fixture(scope="module")
+def telecom() -> Journeys:
+    return simulate(load_preset("telecom"), 3000, 36, 11)
+
+
+def test_summary_agrees_with_the_single_metrics(telecom):
+    s = M.summary(telecom)
+    assert s["csat"] == M.csat(telecom) and s["nps"] == M.nps(telecom)
+    assert s["cliff_ratio"] == M.cliff_ratio(telecom)
+    assert s["median_lifetime"] == M.median_lifetime(telecom)
+    assert s["clv"] == M.clv(telecom)
+    assert s["barrier_held_share"] == M.barrier_held_share(telecom)
+    assert s["hostage_share"] == M.hostage_share(telecom)
+    assert s["S_drop_6"] == M.satisfaction_drop(telecom, 6)
+    assert s["trough_month"] == M.trough_month(telecom)
+    js = M.segment_shares(M.jones_sasser_segments(telecom)).set_index("segment")["share"]
+    assert s["js_hostage"] == js["hostage"]
+    assert sum(s[f"js_{k}"] for k in M.JONES_SASSER) == pytest.approx(1.0)
+    assert sum(s[f"db_{k}"] for k in M.DICK_BASU) == pytest.approx(1.0)
+    assert s["survival_end"] == M.survival_curve(telecom)["survival"].iloc[-1]
+    assert all(isinstance(v, float) for v in s.values())
+    assert "reach_retained" not in s and "loyal_core_share" not in s  # neither applies
+
+
+def test_summary_is_deterministic(telecom):
+    again = simulate(load_preset("telecom"), 3000, 36, 11)
+    a, b = M.summary(telecom), M.summary(again)
+    assert a.keys() == b.keys()
+    assert all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+
+
+def test_real_data_gets_observed_metrics_only(telecom):
+    real = Journeys(telecom.customers.drop(columns=MODEL_ONLY["customers"]), telecom.events,
+                    telecom.panel.drop(columns=MODEL_ONLY["panel"]))
+    s = M.summary(real)
+    for k in ("Q_gap", "D_service", "B_service", "barrier_held_share", "hostage_share"):
+        assert k not in s
+    full = M.summary(telecom)
+    for k in ("nps", "clv", "cliff_ratio", "js_hostage", "S_gap"):
+        assert s[k] == full[k]
+
+
+def test_partner_and_platform_metrics_appear_when_they_apply():
+    bank = simulate(load_preset("bank_partners"), 1500, 24, 3)
+    s = M.summary(bank)
+    assert 0.0 <= s["volume_share_end"] <= 1.0 and 0.0 < s["loyal_core_share"] <= 1.0
+    sc = load_preset("subscription").model_copy(update={"platform_share": 0.6,
+                                                        "platform_exit_month": 6})
+    plat = simulate(sc, 1500, 24, 3)
+    s = M.summary(plat)
+    assert s["reach_retained"] == M.reach_retained(plat)
+    assert 0.0 <= s["reach_retained"] <= 1.0
+
+
+def test_summary_needs_journeys(telecom):
+    with pytest.raises(TypeError, match="Journeys"):
+        M.summary(telecom.panel)
+    assert isinstance(M.summary(Journeys(telecom.customers, telecom.events.iloc[:0],
+                                         telecom.panel))["nps"], float)
+    assert pd.isna(M.summary(Journeys(telecom.customers, telecom.events.iloc[:0],
+                                      telecom.panel))["nps"])
