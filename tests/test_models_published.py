@@ -225,9 +225,9 @@ def test_pls_bootstrap_se_and_face(mobi):
 def test_pls_recovers_simulated_paths():
     from journey.models.pls import fit_pls
 
-    # three constructs A -> B -> C, A -> C, each with 4 reflective indicators (loading 0.85)
+    # A -> B -> C and A -> C, each construct with 4 reflective indicators (loading 0.85)
     rng = np.random.default_rng(11)
-    n, bAB, bBC, bAC = 4000, 0.6, 0.5, 0.2
+    n, bAB, bBC, bAC, lam = 20000, 0.6, 0.5, 0.2, 0.85
     A = rng.standard_normal(n)
     B = bAB * A + np.sqrt(1 - bAB**2) * rng.standard_normal(n)
     c_var = 1 - (bBC**2 + bAC**2 + 2 * bBC * bAC * bAB)
@@ -236,13 +236,18 @@ def test_pls_recovers_simulated_paths():
     for name, lv in (("A", A), ("B", B), ("C", C)):
         blocks[name] = [f"{name}{h}" for h in range(4)]
         for h in range(4):
-            cols[f"{name}{h}"] = 0.85 * lv + np.sqrt(1 - 0.85**2) * rng.standard_normal(n)
-    df = pd.DataFrame(cols)
-    res = fit_pls(df, blocks, [("A", "B"), ("B", "C"), ("A", "C")], n_boot=0)
-    # composites of 4 items attenuate by their reliability (~0.94 here): allow 0.05
-    assert res.params["A -> B"] == pytest.approx(bAB, abs=0.05)
-    assert res.params["B -> C"] == pytest.approx(bBC, abs=0.05)
-    assert res.params["A -> C"] == pytest.approx(bAC, abs=0.05)
+            cols[f"{name}{h}"] = lam * lv + np.sqrt(1 - lam**2) * rng.standard_normal(n)
+    res = fit_pls(pd.DataFrame(cols), blocks, [("A", "B"), ("B", "C"), ("A", "C")], n_boot=0)
+    # PLS composites carry measurement error: their correlations are the true ones times the
+    # composite reliability rho (Dijkstra & Henseler 2015), so the paths to expect are these
+    rho = (4 * lam) ** 2 / ((4 * lam) ** 2 + 4 * (1 - lam**2))
+    r_ac, r_bc = bAC + bBC * bAB, bBC + bAC * bAB
+    to_c = np.linalg.solve([[1, bAB * rho], [bAB * rho, 1]], rho * np.array([r_ac, r_bc]))
+    assert res.params["A -> B"] == pytest.approx(bAB * rho, abs=0.025)
+    assert res.params["A -> C"] == pytest.approx(to_c[0], abs=0.025)
+    assert res.params["B -> C"] == pytest.approx(to_c[1], abs=0.025)
+    # and they differ from the unattenuated truth by the predicted amount
+    assert res.params["A -> B"] < bAB - 0.03
 
 
 def test_pls_index_bounds_and_errors():
