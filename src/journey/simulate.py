@@ -41,7 +41,7 @@ from journey.schema import (
     Journeys,
 )
 
-DEFAULT_CHUNK = 50_000
+DEFAULT_CHUNK = 10_000
 COURTSHIP_FORMATION = 0.5  # expectation forms fast while promises are made
 MAX_COURTSHIP = 12
 
@@ -56,6 +56,11 @@ _KIND_ACTOR = np.array([ACTORS.index(a) for a in (
     "collections", "service", "service", "service", "community", "community", "platform",
     "platform", "service")], np.int8)
 assert len(_KIND_CHANNEL) == len(_KIND_ACTOR) == len(EVENT_KINDS)
+
+
+def _mark(bits: np.ndarray, kind: str, flag: np.ndarray) -> None:
+    """Set the bit of ``kind`` where ``flag`` holds (one month, all customers)."""
+    bits |= flag.astype(np.uint32) << np.uint32(_K[kind])
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
@@ -124,8 +129,30 @@ def simulate_chunks(
             on_chunk(n)
 
 
+def _fee_path(sc: Scenario, T: int) -> np.ndarray:  # noqa: N803
+    """F by month since signing: the fee still owed plus the financing balance due on exit."""
+    t = np.arange(T)
+    term = sc.term_months
+    fee = np.zeros(T)
+    if term > 0 and sc.fee_schedule == "flat":
+        fee = np.where(t < term, sc.exit_fee, 0.0)
+    elif term > 0 and sc.fee_schedule == "declining":
+        fee = np.where(t < term, sc.exit_fee * (term - t) / term, 0.0)
+    if sc.financing_months > 0:
+        fin = sc.financing_balance * (1 - t / sc.financing_months)
+        fee = fee + np.where(t < sc.financing_months, fin, 0.0)
+    return fee
+
+
+def _competitor_path(sc: Scenario, T: int) -> np.ndarray:  # noqa: N803
+    t = np.arange(T)
+    entered = (sc.competitor_entry_month >= 0) & (t >= sc.competitor_entry_month)
+    return np.where(entered, sc.competitor_attractiveness, sc.competitor_base)
+
+
 def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # noqa: N803
                     id0: int) -> Journeys:
+    f32 = np.float32
     # ---------- customer-level draws ----------
     court_len = np.clip(1 + rng.poisson(sc.courtship_months - 1.0, n), 1, MAX_COURTSHIP)
     K = int(court_len.max())
@@ -135,56 +162,36 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
     sd = sc.mental_trait_sd
     trait = np.exp(rng.normal(-0.5 * sd * sd, sd, n))
     volume = np.exp(rng.normal(0.0, sc.partner_volume_sd, n)) if sc.partners else np.ones(n)
-    staff_q = rng.normal(sc.service_quality, sc.service_quality_sd, n)
-
+    person_q = rng.normal(sc.service_quality, sc.service_quality_sd, n)
     # platform presence: share of dialogue, and whether the platform is the only route to them
     if sc.platform_share > 0:
         conc = 4.0
-        ps = np.clip(rng.beta(sc.platform_share * conc + 1e-9,
-                              (1 - sc.platform_share) * conc + 1e-9, n), 0, 1)
+        ps = rng.beta(sc.platform_share * conc, max(1 - sc.platform_share, 1e-6) * conc, n)
     else:
         ps = np.zeros(n)
     platform_only = rng.random(n) < ps
     captured = sc.keep_contact_data & (rng.random(n) < sc.owned_capture)
-    owned = ~platform_only | captured
-
-    # ---------- month-level draws (time-major: row j is one month for all customers) ----------
-    noise = rng.standard_normal((W, n)) * sc.month_noise_sd
-    contacts = rng.poisson(sc.courtship_contacts, (K, n)).astype(np.uint8)
+    own = ~platform_only | captured
     u_conv = rng.random(n)
-    u_problem = rng.random((T, n))
-    u_resolve = rng.random((T, n))
-    u_clause = rng.random((T, n))
-    u_out = rng.random((T, n))
-    u_mix = rng.random((T, n))
-    u_staff = rng.random((T, n))
-    u_exit = rng.random((T, n))
-    u_forced = rng.random((T, n))
-    u_survey = rng.random((W, n))
-    rating_noise = rng.standard_normal((W, n)) * sc.rating_noise_sd
+
+    # ---------- month-level draws (time-major: row j is one month of all customers) ----------
+    noise = rng.standard_normal((W, n), dtype=f32) * f32(sc.month_noise_sd)
+    contacts = rng.poisson(sc.courtship_contacts, (K, n)).astype(np.uint8)
+    u = rng.random((8, T, n), dtype=f32)
+    u_problem, u_resolve, u_clause, u_out, u_mix, u_staff, u_exit, u_forced = u
+    u_survey = rng.random((W, n), dtype=f32)
     if sc.partners:
-        u_idea = rng.random((T, n))
-        u_adopt = rng.random((T, n))
+        u_idea, u_adopt = rng.random((2, T, n), dtype=f32)
     if sc.platform_exit_month >= 0:
-        u_migrate = rng.random((T, n))
-    new_staff_q = rng.normal(sc.service_quality, sc.service_quality_sd, (T, n))
+        u_migrate = rng.random((T, n), dtype=f32)
 
-    # ---------- state arrays ----------
-    E = np.zeros((W, n))
-    Q = np.zeros((W, n))
-    D = np.zeros((W, n))
-    S = np.zeros((W, n))
-    R = np.zeros((W, n))
-    F = np.zeros((W, n))
-    M = np.zeros((W, n))
-    h = np.zeros((W, n))
-    h0 = np.zeros((W, n))
-    sow = np.ones((W, n))
-    reach = np.ones((W, n), bool)
-    at_risk = np.zeros((W, n), bool)  # row exists in the panel
+    # ---------- state kept for the panel (time-major) ----------
+    E, Q, S, R, h, h0 = np.zeros((6, W, n))
+    sow = np.ones((W, n)) if sc.partners else None
+    reach = np.ones((W, n), bool) if sc.platform_exit_month >= 0 else None
+    at_risk = np.zeros((W, n), bool)  # the row exists in the panel
     exited = np.zeros((W, n), bool)
-    ev = np.zeros((n, W, len(EVENT_KINDS)), np.uint8)  # event counts, customer-major
-
+    ev = np.zeros((W, n), np.uint32)  # bit k set: an event of EVENT_KINDS[k] this month
     lam, dlt = sc.satisfaction_lambda, sc.disconfirmation_weight
 
     # ---------- courtship ----------
@@ -193,139 +200,137 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
     for j in range(K):
         active = j >= K - court_len
         q = np.clip(sales_q + noise[j], 0, 10)
-        d = q - e
-        s = np.where(active, np.clip(s + lam * (q + dlt * d - s), 0, 10), s)
-        E[j], Q[j], D[j], S[j] = e, q, d, s
+        s = np.where(active, np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10), s)
+        E[j], Q[j], S[j] = e, q, s
         target = q + sc.promise_inflation
         e = np.where(active, np.clip(e + COURTSHIP_FORMATION * (target - e), 0, 10), e)
         at_risk[j] = active
-        ev[:, j, _K["contact"]] = np.where(active, contacts[j], 0)
-    p_sign = _logistic(sc.conversion_logit + sc.conversion_slope * (s - 7.0))
-    signed = u_conv < p_sign
-    ev[:, K - 1, _K["offer"]] = 1
+        _mark(ev[j], "contact", active & (contacts[j] > 0))
+    signed = u_conv < _logistic(sc.conversion_logit + sc.conversion_slope * (s - 7.0))
+    ev[K - 1] |= np.uint32(1 << _K["offer"])
     at_risk[:K] &= signed  # prospects who never sign have no panel rows
-    ev[:, K, _K["signing"]] = signed
-    ev[:, K, _K["contract_read"]] = signed & read
+    _mark(ev[K], "signing", signed)
+    _mark(ev[K], "contract_read", signed & read)
 
-    # ---------- service ----------
+    # ---------- signing and service ----------
     term = sc.term_months
     p_res = sc.resolution_rate * min(1.0, sc.handle_time_cap / sc.handle_time_needed)
-    c_care = sc.outbound_care
-    c_up = c_care + sc.outbound_upsell
-    t_idx = np.arange(T)
-    fee = np.zeros(T)
-    if term > 0 and sc.fee_schedule == "flat":
-        fee = np.where(t_idx < term, sc.exit_fee, 0.0)
-    elif term > 0 and sc.fee_schedule == "declining":
-        fee = np.where(t_idx < term, sc.exit_fee * (term - t_idx) / term, 0.0)
-    if sc.financing_months > 0:
-        fin = sc.financing_balance * (1 - t_idx / sc.financing_months)
-        fee = fee + np.where(t_idx < sc.financing_months, fin, 0.0)
-    comp = np.where((sc.competitor_entry_month >= 0) & (t_idx >= sc.competitor_entry_month),
-                    sc.competitor_attractiveness, sc.competitor_base)
+    c_care, c_up = sc.outbound_care, sc.outbound_care + sc.outbound_upsell
+    fee, comp = _fee_path(sc, T), _competitor_path(sc, T)
     mental0 = sc.mental_base * trait + sc.sunk_investment
     pe_month, lead = sc.platform_exit_month, sc.announcement_lead
-
     alive = signed.copy()
     r = np.zeros(n)
     w = np.ones(n)
-    own = owned.copy()
-    person_q = staff_q
     reached = np.ones(n, bool)
     reason = np.full(n, -1, np.int8)
     exit_month = np.full(n, -1, np.int64)
     for t in range(T):
         j = K + t
-        if t == 0:  # the wedding: still the salesperson's treatment
+        if t == 0:  # the wedding: still the salesperson's treatment, not yet at risk
             q = np.clip(sales_q + noise[j], 0, 10)
             changed = np.zeros(n, bool)
         else:
             changed = u_staff[t] < sc.staff_turnover
-            person_q = np.where(changed, new_staff_q[t], person_q)
-            q = person_q + noise[j] - sc.new_staff_penalty * changed
+            person_q[changed] = rng.normal(sc.service_quality, sc.service_quality_sd,
+                                           int(changed.sum()))
             problem = u_problem[t] < sc.problem_rate
             resolved = problem & (u_resolve[t] < p_res)
+            unresolved = problem & ~resolved
             bite = problem & ~read & (u_clause[t] < sc.clause_bite_rate)
             out = u_out[t] < sc.outbound_rate
             care = out & (u_mix[t] < c_care)
             upsell = out & ~care & (u_mix[t] < c_up)
             collect = out & ~care & ~upsell
-            q = (q - np.where(resolved, sc.problem_penalty, 0.0)
-                 - np.where(problem & ~resolved, sc.unresolved_penalty, 0.0)
+            q = (person_q + noise[j] - sc.new_staff_penalty * changed
+                 - sc.problem_penalty * resolved - sc.unresolved_penalty * unresolved
                  - sc.clause_shock * bite + sc.care_effect * care
                  + sc.upsell_effect * upsell + sc.collection_effect * collect)
             if pe_month >= 0:
                 if pe_month - lead <= t < pe_month:
                     own |= platform_only & (u_migrate[t] < sc.migration_rate)
                 if t == pe_month:
-                    lost = ~own
                     reached = own.copy()
-                    q = q - sc.platform_exit_shock * ps * lost
+                    q = q - sc.platform_exit_shock * ps * ~own
             q = np.clip(q, 0, 10)
             for kind, flag in (("problem", problem), ("resolution", resolved),
                                ("clause_shock", bite), ("care_call", care),
                                ("upsell_call", upsell), ("collection_call", collect),
                                ("staff_change", changed)):
-                ev[:, j, _K[kind]] = flag & alive
-        d = q - e
-        s = np.clip(s + lam * (q + dlt * d - s), 0, 10)
+                _mark(ev[j], kind, flag & alive)
+        s = np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10)
         r = np.where(changed, r * (1 - sc.bond_loss), r + sc.bond_growth * (1 - r))
         if sc.partners and t > 0:
             idea = u_idea[t] < sc.idea_rate
             adopted = idea & (u_adopt[t] < sc.ideas_adopted)
             r = np.where(adopted, r + sc.heard_bond * (1 - r), r)
             r = np.where(idea & ~adopted, r * (1 - sc.heard_bond), r)
-            ev[:, j, _K["idea"]] = idea & alive
-            ev[:, j, _K["idea_adopted"]] = adopted & alive
+            _mark(ev[j], "idea", idea & alive)
+            _mark(ev[j], "idea_adopted", adopted & alive)
             w = np.clip(w - sc.sow_erosion * max(comp[t], 0.0) * (1 - sc.sow_shield * r), 0, 1)
-        m = mental0 + sc.bond_weight * r
-        b = fee[t] + sc.procedural_barrier + m
-        gap = sc.satisfaction_target - s
-        x = sc.alpha0 + sc.alpha_S * gap + sc.alpha_C * comp[t]
-        if term > 0 and t == term:
-            x = x + sc.term_end_boost
-        hb = _logistic(x - np.maximum(0.0, sc.alpha_B + sc.alpha_SB * gap) * b)
-        hn = _logistic(x)
-        if t == 0:  # not at risk in the signing month
-            hb = np.zeros(n)
-            hn = np.zeros(n)
-            forced = np.zeros(n, bool)
-        else:
-            forced = collect & (u_forced[t] < sc.forced_exit_rate)
-        leave = alive & ((u_exit[t] < hb) | forced)
-        E[j], Q[j], D[j], S[j], R[j], F[j], M[j], h[j], h0[j] = e, q, d, s, r, fee[t], m, hb, hn
-        sow[j] = w
-        reach[j] = reached
+            sow[j] = w
+        if reach is not None:
+            reach[j] = reached
+        E[j], Q[j], S[j], R[j] = e, q, s, r
         at_risk[j] = alive
-        exited[j] = leave
-        if leave.any():
-            why = np.where(gap * sc.alpha_S >= sc.alpha_C * comp[t], 0, 1)
+        if t > 0:
+            b = fee[t] + sc.procedural_barrier + mental0 + sc.bond_weight * r
+            gap = sc.satisfaction_target - s
+            x = sc.alpha0 + sc.alpha_S * gap + sc.alpha_C * comp[t]
             if term > 0 and t == term:
-                why[:] = 2
-            why = np.where(forced, 3, why)
-            reason = np.where(leave, why, reason)
-            exit_month = np.where(leave, t, exit_month)
-        ev[:, j, _K["exit"]] = leave
-        if term > 0 and t == term:
-            ev[:, j, _K["rollover"]] = alive & ~leave
+                x = x + sc.term_end_boost
+            h[j] = hb = _logistic(x - np.maximum(0.0, sc.alpha_B + sc.alpha_SB * gap) * b)
+            h0[j] = _logistic(x)
+            forced = collect & (u_forced[t] < sc.forced_exit_rate)
+            leave = alive & ((u_exit[t] < hb) | forced)
+            exited[j] = leave
+            if leave.any():
+                why = np.where(gap * sc.alpha_S >= sc.alpha_C * comp[t], 0, 1).astype(np.int8)
+                if term > 0 and t == term:
+                    why[:] = 2
+                why[forced] = 3
+                reason[leave] = why[leave]
+                exit_month[leave] = t
+            _mark(ev[j], "exit", leave)
+            if term > 0 and t == term:
+                _mark(ev[j], "rollover", alive & ~leave)
+            alive &= ~leave
         if pe_month >= 0 and t == max(pe_month - lead, 0):
-            ev[:, j, _K["platform_announce"]] = alive & (ps > 0)
+            _mark(ev[j], "platform_announce", at_risk[j] & (ps > 0))
         if pe_month >= 0 and t == pe_month:
-            ev[:, j, _K["platform_exit"]] = alive & (ps > 0)
-        alive = alive & ~leave
+            _mark(ev[j], "platform_exit", at_risk[j] & (ps > 0))
         e = e + sc.expectation_adapt * (q - e)
 
-    # surveys answered in any month the customer is in the panel
+    # surveys are answered in any month the customer is in the panel
     surveyed = at_risk & (u_survey < sc.survey_rate * sc.response_rate)
-    ev[:, :, _K["survey"]] = surveyed.T
-    rating_grid = np.clip(np.rint(S + rating_noise), 0, 10)
+    ev |= surveyed.astype(np.uint32) << np.uint32(_K["survey"])
 
-    return _tables(sc, n, T, K, id0, court_len, signed, read, trait, volume, own, exit_month,
-                   reason, E, Q, D, S, R, F, M, h, h0, sow, reach, exited, at_risk, ev,
-                   rating_grid, comp, ps)
+    state = _State(E=E, Q=Q, S=S, R=R, h=h, h0=h0, sow=sow, reach=reach, at_risk=at_risk,
+                   exited=exited, ev=ev, contacts=contacts)
+    cust = dict(court_len=court_len, signed=signed, read=read, trait=trait, volume=volume,
+                own=own, exit_month=exit_month, reason=reason, mental0=mental0, ps=ps)
+    return _tables(sc, n, T, K, id0, state, cust, fee, comp, rng)
 
 
-def _phase_grid(K: int, T: int, term: int) -> np.ndarray:
+@dataclass
+class _State:
+    """Time-major (month x customer) arrays the month loop fills."""
+
+    E: np.ndarray
+    Q: np.ndarray
+    S: np.ndarray
+    R: np.ndarray
+    h: np.ndarray
+    h0: np.ndarray
+    sow: np.ndarray | None
+    reach: np.ndarray | None
+    at_risk: np.ndarray
+    exited: np.ndarray
+    ev: np.ndarray
+    contacts: np.ndarray
+
+
+def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
     ph = np.full(K + T, _PH["service"], np.int8)
     ph[:K] = _PH["courtship"]
     ph[K] = _PH["signing"]
@@ -334,62 +339,72 @@ def _phase_grid(K: int, T: int, term: int) -> np.ndarray:
     return ph
 
 
-def _tables(sc, n, T, K, id0, court_len, signed, read, trait, volume, own, exit_month,  # noqa: N803
-            reason, E, Q, D, S, R, F, M, h, h0, sow, reach, exited, at_risk, ev, rating_grid,
-            comp, ps) -> Journeys:
+def _tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: _State,  # noqa: N803
+            c: dict, fee: np.ndarray, comp: np.ndarray, rng: np.random.Generator) -> Journeys:
     W = K + T
     ids = np.arange(id0, id0 + n, dtype=np.int64)
     months = np.arange(W, dtype=np.int64) - K
     phase_of_j = _phase_grid(K, T, sc.term_months)
 
-    # panel: customer-major order; gather from the time-major state arrays
-    flat = np.flatnonzero(at_risk.T)  # index i*W + j
-    ci, cj = np.divmod(flat, W)
+    # panel rows in customer-major order, gathered from the time-major state
+    ci, cj = np.divmod(np.flatnonzero(st.at_risk.T), W)
     tm = cj * n + ci
 
     def g(a: np.ndarray) -> np.ndarray:
-        return a.ravel()[tm]
+        return a.reshape(-1)[tm]
 
-    phase = pd.Categorical.from_codes(phase_of_j[cj], PHASES)
-    panel = pd.DataFrame({
-        "customer_id": ids[ci], "month": months[cj], "phase": phase,
-        "E": g(E), "Q": g(Q), "D": g(D), "S": g(S), "R": g(R), "F": g(F),
-        "P": np.where(cj >= K, sc.procedural_barrier, 0.0),
-        "M": g(M), "C": np.where(cj >= K, np.concatenate([np.zeros(K), comp])[cj], 0.0),
-        "h": g(h), "h0": g(h0), "exited": g(exited),
-        "alive": ~g(exited), "share_of_wallet": g(sow), "platform_share": ps[ci],
-        "reachable": g(reach),
+    served = cj >= K
+    t_of = np.maximum(cj - K, 0)
+    e_, q_, r_ = g(st.E), g(st.Q), g(st.R)
+    panel = pd.DataFrame(copy=False, data={
+        "customer_id": ids[ci], "month": months[cj],
+        "phase": pd.Categorical.from_codes(phase_of_j[cj], PHASES),
+        "E": e_, "Q": q_, "D": q_ - e_, "S": g(st.S), "R": r_,
+        "F": np.where(served, fee[t_of], 0.0),
+        "P": np.where(served, sc.procedural_barrier, 0.0),
+        "M": np.where(served, c["mental0"][ci] + sc.bond_weight * r_, 0.0),
+        "C": np.where(served, comp[t_of], 0.0),
+        "h": g(st.h), "h0": g(st.h0), "exited": g(st.exited), "alive": ~g(st.exited),
+        "share_of_wallet": g(st.sow) if st.sow is not None else np.ones(len(ci)),
+        "platform_share": c["ps"][ci],
+        "reachable": g(st.reach) if st.reach is not None else np.ones(len(ci), bool),
     })
-    panel.loc[panel["month"] < 0, ["F", "M"]] = 0.0  # no barrier before signing
 
-    # events: nonzero of the (customer, month, kind) count cube is already sorted
-    cube = ev.reshape(-1)
-    nz = np.flatnonzero(cube)
-    counts = cube[nz]
-    if counts.max(initial=0) > 1:
-        nz = np.repeat(nz, counts)
-    ei, rest = np.divmod(nz, W * len(EVENT_KINDS))
-    ej, ek = np.divmod(rest, len(EVENT_KINDS))
-    ev_phase = np.where(ek == _K["exit"], _PH["exit"], phase_of_j[ej]).astype(np.int8)
-    rating = np.full(len(nz), np.nan)
-    is_survey = ek == _K["survey"]
-    rating[is_survey] = rating_grid[ej[is_survey], ei[is_survey]]
-    events = pd.DataFrame({
+    # events: cells (customer, month) in customer-major order, then the set bits of each cell
+    # in kind order, so the log comes out sorted by customer, month and kind without a sort
+    cells = np.ascontiguousarray(st.ev.T).reshape(-1)
+    cell = np.flatnonzero(cells)
+    nbytes = (len(EVENT_KINDS) + 7) // 8
+    packed = cells[cell].astype("<u4").view(np.uint8).reshape(-1, 4)[:, :nbytes]
+    pos = np.flatnonzero(np.unpackbits(packed, axis=1, bitorder="little"))
+    cell, ek = cell[pos // (8 * nbytes)], pos % (8 * nbytes)
+    ei, ej = np.divmod(cell, W)
+    is_contact = ek == _K["contact"]
+    if is_contact.any():  # several sales contacts in a month: one row each
+        reps = np.ones(len(ek), np.int64)
+        reps[is_contact] = st.contacts[ej[is_contact], ei[is_contact]]
+        ei, ej, ek = np.repeat(ei, reps), np.repeat(ej, reps), np.repeat(ek, reps)
+    rating = np.full(len(ek), np.nan)
+    sv = ek == _K["survey"]
+    answer = st.S.reshape(-1)[ej[sv] * n + ei[sv]] + rng.normal(0, sc.rating_noise_sd, sv.sum())
+    rating[sv] = np.clip(np.rint(answer), 0, 10)
+    events = pd.DataFrame(copy=False, data={
         "customer_id": ids[ei], "month": months[ej],
-        "phase": pd.Categorical.from_codes(ev_phase, PHASES),
+        "phase": pd.Categorical.from_codes(
+            np.where(ek == _K["exit"], _PH["exit"], phase_of_j[ej]).astype(np.int8), PHASES),
         "channel": pd.Categorical.from_codes(_KIND_CHANNEL[ek], CHANNELS),
         "actor": pd.Categorical.from_codes(_KIND_ACTOR[ek], ACTORS),
         "kind": pd.Categorical.from_codes(ek.astype(np.int8), EVENT_KINDS),
         "rating": rating,
     })
 
-    tenure = at_risk[K:].sum(axis=0).astype(np.int64)
-    exit_m = pd.array(np.where(exit_month >= 0, exit_month, 0), dtype="Int64")
-    exit_m[exit_month < 0] = pd.NA
-    customers = pd.DataFrame({
+    exit_month = c["exit_month"]
+    exit_m = pd.arrays.IntegerArray(np.maximum(exit_month, 0), exit_month < 0)
+    signed = c["signed"]
+    customers = pd.DataFrame(copy=False, data={
         "customer_id": ids,
-        "segment": pd.array(np.full(n, sc.segment, dtype=object), dtype="string"),
-        "courtship_months": court_len.astype(np.int64),
+        "segment": pd.array([sc.segment] * n, dtype="string"),
+        "courtship_months": c["court_len"].astype(np.int64),
         "signed": signed,
         "signed_month": np.zeros(n, np.int64),
         "term_months": np.full(n, sc.term_months, np.int64),
@@ -397,14 +412,14 @@ def _tables(sc, n, T, K, id0, court_len, signed, read, trait, volume, own, exit_
             np.full(n, FEE_SCHEDULES.index(sc.fee_schedule), np.int8), FEE_SCHEDULES),
         "exit_fee": np.full(n, sc.exit_fee if sc.term_months > 0 else 0.0),
         "price": np.full(n, sc.price),
-        "read_contract": signed & read,
+        "read_contract": signed & c["read"],
         "is_partner": np.full(n, sc.partners),
-        "volume": volume,
-        "owned_contact": own,
-        "expectation": E[K],
-        "mental_trait": trait,
+        "volume": c["volume"],
+        "owned_contact": c["own"],
+        "expectation": st.E[K],
+        "mental_trait": c["trait"],
         "exit_month": exit_m,
-        "exit_reason": pd.Categorical.from_codes(reason, EXIT_REASONS),
-        "tenure_months": tenure,
+        "exit_reason": pd.Categorical.from_codes(c["reason"], EXIT_REASONS),
+        "tenure_months": st.at_risk[K:].sum(axis=0).astype(np.int64),
     })
     return Journeys(customers, events, panel)
