@@ -1,0 +1,111 @@
+"""``reports/index.html``: every run of every study, its parameters, headline metrics and links."""
+
+from __future__ import annotations
+
+import html
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from journey.study.cache import metrics_of, read_manifest
+from journey.study.runner import FAILED_DIR
+from journey.study.sweep import SWEEPS_DIR, headline
+
+_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin-bottom:2em;font-size:90%}
+th,td{border:1px solid #ccc;padding:.3em .6em;vertical-align:top;text-align:left}
+th{background:#f3f3f3} .failed{background:#fde8e8} code{font-size:90%}"""
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def collect(reports: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """``{study: {"runs": [manifest...], "failed": [...], "sweeps": [dir names]}}``."""
+    out: dict[str, dict[str, list[Any]]] = {}
+    if not reports.is_dir():
+        return out
+    for sdir in sorted(p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        runs, failed = [], []
+        for d in sdir.iterdir():
+            if d.is_dir() and not d.name.startswith(".") and (d / "manifest.json").exists():
+                m = read_manifest(d)
+                if m:
+                    m["_dir"], m["_metrics"] = d, metrics_of(d)
+                    runs.append(m)
+        for d in (sdir / FAILED_DIR).glob("*/"):
+            m = read_manifest(d)
+            if m:
+                m["_dir"], m["_metrics"] = d, {}
+                failed.append(m)
+        sweeps = sorted(p.name for p in (sdir / SWEEPS_DIR).glob("*/"))
+        if runs or failed or sweeps:
+            def newest_first(m: dict[str, Any]) -> str:
+                return m.get("timings", {}).get("finished", "")
+
+            out[sdir.name] = {"runs": sorted(runs, key=newest_first, reverse=True),
+                              "failed": sorted(failed, key=newest_first, reverse=True),
+                              "sweeps": sweeps}
+    return out
+
+
+def _rel(path: Path, root: Path) -> str:
+    return html.escape(os.path.relpath(path, root).replace(os.sep, "/"), quote=True)
+
+
+def render(reports: Path) -> str:
+    data = collect(reports)
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>journey reports</title>",
+             f"<style>{_STYLE}</style></head><body><h1>journey reports</h1>"]
+    if not data:
+        parts.append("<p>No runs yet. Try <code>journey run STUDY</code>.</p>")
+    for study, d in data.items():
+        parts.append(f"<h2>{html.escape(study)}</h2>")
+        rows = d["runs"] + d["failed"]
+        if rows:
+            parts.append("<table><tr><th>run</th><th>status</th><th>finished (UTC)</th>"
+                         "<th>parameters</th><th>headline metrics</th><th>files</th></tr>")
+        for m in rows:
+            rdir: Path = m["_dir"]
+            params = "<br>".join(f"<code>{html.escape(k)}={html.escape(_fmt(v))}</code>"
+                                 for k, v in m.get("parameters", {}).items())
+            metrics = "<br>".join(f"{html.escape(k)}: {html.escape(_fmt(v))}"
+                                  for k, v in headline(m["_metrics"]).items())
+            outs = m.get("outputs", {})
+            links = []
+            for label, name in (("report", outs.get("html")), ("notebook", outs.get("notebook")),
+                                ("metrics", outs.get("metrics")), ("manifest", "manifest.json")):
+                if name and (rdir / name).exists():
+                    links.append(f"<a href='{_rel(rdir / name, reports)}'>{label}</a>")
+            if (rdir / "error.json").exists():
+                links.append(f"<a href='{_rel(rdir / 'error.json', reports)}'>error</a>")
+            status = html.escape(str(m.get("status", "?")))
+            cls = " class='failed'" if status == "failed" else ""
+            finished = html.escape(str(m.get("timings", {}).get("finished", ""))[:19])
+            parts.append(f"<tr{cls}><td><code>{html.escape(str(m.get('run_id')))}</code></td>"
+                         f"<td>{status}</td><td>{finished}</td><td>{params}</td>"
+                         f"<td>{metrics}</td><td>{' · '.join(links)}</td></tr>")
+        if rows:
+            parts.append("</table>")
+        for sw in d["sweeps"]:
+            sdir = reports / study / SWEEPS_DIR / sw
+            parts.append(f"<p>sweep <code>{html.escape(sw)}</code>: "
+                         f"<a href='{_rel(sdir / 'summary.csv', reports)}'>summary.csv</a> · "
+                         f"<a href='{_rel(sdir / 'summary.png', reports)}'>summary.png</a></p>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def build_index(reports: str | os.PathLike[str]) -> Path:
+    """Rebuild ``<reports>/index.html`` atomically; returns its path."""
+    root = Path(reports)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "index.html"
+    tmp = root / f".index.{uuid.uuid4().hex[:8]}.tmp"
+    tmp.write_text(render(root), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,59 @@
+"""The ``journey`` Jupyter kernel the runner executes notebooks with.
+
+:func:`ensure_kernel` installs it on first use into the running environment
+(``sys.prefix/share/jupyter/kernels/journey``), pointing at the running interpreter, so a fresh
+clone works without a manual ``ipython kernel install`` step. ``journey kernel`` does the same
+explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+KERNEL_NAME = "journey"
+DISPLAY_NAME = "Python (journey)"
+
+
+def _spec_python(spec_dir: str) -> str | None:
+    try:
+        spec = json.loads((Path(spec_dir) / "kernel.json").read_text(encoding="utf-8"))
+        return spec["argv"][0]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+
+
+def kernel_ok() -> bool:
+    """True if the ``journey`` kernel resolves to a spec that starts the running interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec_dir = KernelSpecManager().find_kernel_specs().get(KERNEL_NAME)
+    if spec_dir is None:
+        return False
+    python = _spec_python(spec_dir)
+    if python is None or not os.path.exists(python):
+        return False
+    return os.path.realpath(python) == os.path.realpath(sys.executable) or python == sys.executable
+
+
+def install_kernel(prefix: str | None = None) -> str:
+    """Install (or refresh) the ``journey`` kernel spec; returns its directory.
+
+    Installs into ``prefix`` (default ``sys.prefix``, i.e. the venv); falls back to the user's
+    Jupyter directory when the prefix is not writable.
+    """
+    from ipykernel.kernelspec import install
+
+    try:
+        return install(kernel_name=KERNEL_NAME, display_name=DISPLAY_NAME,
+                       prefix=prefix or sys.prefix)
+    except PermissionError:
+        return install(kernel_name=KERNEL_NAME, display_name=DISPLAY_NAME, user=True)
+
+
+def ensure_kernel() -> None:
+    """Install the ``journey`` kernel unless a working one is already registered."""
+    if not kernel_ok():
+        install_kernel()

@@ -1,0 +1,206 @@
+"""Parameter sweeps: the cartesian product of a grid, run in separate processes.
+
+A grid file maps parameter names to lists of values (a scalar means a single value)::
+
+    seed: [1, 2, 3, 4]
+    n_customers: [500, 1000]
+
+Every combination is validated before any kernel starts. Combinations already in the cache are
+skipped (so an interrupted sweep resumes where it stopped); the rest run in a pool of ``jobs``
+worker processes (``spawn``, one kernel each). The summary table (``summary.csv``, one row per
+combination with its scalar metrics) and ``summary.png`` go to ``reports/<study>/sweeps/<id>/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from journey.study import cache
+from journey.study.kernel import ensure_kernel
+from journey.study.provenance import sha256_text
+from journey.study.runner import RunPlan, StudyFailed, StudyUsageError, execute_plan, plan_run
+
+SWEEPS_DIR = "sweeps"
+
+
+def read_grid(path: str | os.PathLike[str]) -> dict[str, list[Any]]:
+    """Read a YAML grid; ``StudyUsageError`` naming the file if it is not a mapping of lists."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise StudyUsageError(f"grid file {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise StudyUsageError(f"grid file {path}: not valid YAML "
+                              f"({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not data:
+        raise StudyUsageError(f"grid file {path}: expected a mapping of name: [values]")
+    return normalise_grid(data, str(path))
+
+
+def normalise_grid(grid: Mapping[str, Any], where: str = "grid") -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for name, values in grid.items():
+        vals = list(values) if isinstance(values, list | tuple) else [values]
+        if not vals:
+            raise StudyUsageError(f"{where}: parameter {name!r} has an empty list of values")
+        out[str(name)] = vals
+    return out
+
+
+def expand_grid(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Cartesian product, in the grid's order (the last name varies fastest)."""
+    names = list(grid)
+    return [dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*(grid[n] for n in names))]
+
+
+@dataclass
+class SweepRow:
+    values: dict[str, Any]
+    run_id: str
+    status: str  # ok, cached, failed
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class SweepResult:
+    study: str
+    rows: list[SweepRow]
+    directory: Path
+    csv_path: Path
+    plot_path: Path | None
+
+    @property
+    def failed(self) -> list[SweepRow]:
+        return [r for r in self.rows if r.status == "failed"]
+
+
+def _worker(plan: RunPlan, force: bool, timeout: float | None) -> dict[str, Any]:
+    try:
+        r = execute_plan(plan, force=force, timeout=timeout)
+        return {"status": r.status, "metrics": r.metrics, "seconds": r.seconds}
+    except StudyFailed as exc:
+        return {"status": "failed", "error": str(exc), "seconds": exc.result.seconds}
+
+
+def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
+              assignments: Sequence[str] = (), reports: str | os.PathLike[str] | None = None,
+              force: bool = False, timeout: float | None = None,
+              on_progress: Callable[[SweepRow], None] | None = None) -> SweepResult:
+    """Run every combination of ``grid`` (plus fixed ``assignments``) and write the summary.
+
+    ``on_progress`` is called once per finished combination (cached ones first).
+    """
+    if jobs < 1:
+        raise StudyUsageError(f"-j/--jobs must be at least 1, got {jobs}")
+    grid = normalise_grid(grid)
+    combos = expand_grid(grid)
+    plans = [plan_run(study_ref, assignments, values=v, reports=reports) for v in combos]
+    rows = [SweepRow(v, p.key.run_id, "pending") for v, p in zip(combos, plans, strict=True)]
+
+    todo: dict[str, list[int]] = {}  # run id → rows (duplicates run once)
+    for i, (row, plan) in enumerate(zip(rows, plans, strict=True)):
+        hit = None if force else cache.cached_manifest(plan.study_dir, plan.key)
+        if hit is not None:
+            row.status, row.metrics = "cached", cache.metrics_of(plan.run_dir)
+            if on_progress:
+                on_progress(row)
+        else:
+            todo.setdefault(row.run_id, []).append(i)
+
+    if todo:
+        ensure_kernel()  # once, before workers could race to install it
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
+                                 mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(_worker, plans[idx[0]], force, timeout): idx
+                       for idx in todo.values()}
+            for fut in as_completed(futures):
+                out = fut.result()
+                for i in futures[fut]:
+                    row = rows[i]
+                    row.status, row.seconds = out["status"], out["seconds"]
+                    row.metrics, row.error = out.get("metrics", {}), out.get("error")
+                    if on_progress:
+                        on_progress(row)
+
+    study_dir = plans[0].study_dir
+    sweep_id = sha256_text(json.dumps([r.run_id for r in rows]))[:12]
+    out_dir = study_dir / SWEEPS_DIR / sweep_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "grid.json").write_text(json.dumps(grid, indent=2) + "\n", encoding="utf-8")
+    csv_path = write_summary_csv(rows, list(grid), out_dir / "summary.csv")
+    plot_path = write_summary_plot(rows, list(grid), out_dir / "summary.png")
+    return SweepResult(plans[0].study.name, rows, out_dir, csv_path, plot_path)
+
+
+def headline(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """The scalar numeric metrics of a run (bools excluded), in name order."""
+    return {k: v for k, v in sorted(metrics.items())
+            if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def write_summary_csv(rows: Sequence[SweepRow], names: Sequence[str], path: Path) -> Path:
+    metric_names = sorted({k for r in rows for k in headline(r.metrics)})
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow([*names, "run_id", "status", *metric_names])
+        for r in rows:
+            m = headline(r.metrics)
+            w.writerow([json.dumps(r.values[n]) if isinstance(r.values[n], list | dict)
+                        else r.values[n] for n in names]
+                       + [r.run_id, r.status] + [m.get(k, "") for k in metric_names])
+    return path
+
+
+def write_summary_plot(rows: Sequence[SweepRow], names: Sequence[str], path: Path,
+                       max_panels: int = 6) -> Path | None:
+    """One panel per headline metric against the first varying parameter (byte-stable PNG)."""
+    from matplotlib.figure import Figure
+
+    from journey.study.record import figure_png
+
+    metric_names = sorted({k for r in rows for k in headline(r.metrics)})[:max_panels]
+    if not metric_names:
+        return None
+    varying = [n for n in names if len({json.dumps(r.values[n]) for r in rows}) > 1] or list(names)
+    x_name, others = varying[0], varying[1:]
+    numeric_x = all(isinstance(r.values[x_name], int | float) for r in rows)
+    labels = sorted({json.dumps(r.values[x_name]) for r in rows})
+    ncol = min(3, len(metric_names))
+    nrow = -(-len(metric_names) // ncol)
+    fig = Figure(figsize=(4.2 * ncol, 3.2 * nrow), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
+    groups: dict[str, list[SweepRow]] = {}
+    for r in rows:
+        groups.setdefault(", ".join(f"{n}={r.values[n]}" for n in others), []).append(r)
+    for ax, metric in zip(axes, metric_names, strict=False):
+        for label, grp in groups.items():
+            pts = [(r.values[x_name] if numeric_x else labels.index(json.dumps(r.values[x_name])),
+                    headline(r.metrics)[metric]) for r in grp if metric in headline(r.metrics)]
+            pts.sort()
+            if pts:
+                xs, ys = zip(*pts, strict=True)
+                ax.plot(xs, ys, marker="o", label=label or None)
+        ax.set_title(metric, fontsize=10)
+        ax.set_xlabel(x_name)
+        if not numeric_x:
+            ax.set_xticks(range(len(labels)), labels, rotation=30)
+    for ax in axes[len(metric_names):]:
+        ax.set_visible(False)
+    if len(groups) > 1 and len(groups) <= 8:
+        axes[0].legend(fontsize=7)
+    path.write_bytes(figure_png(fig))
+    return path
