@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from journey.schema import JourneyDataError, Journeys
+from journey.schema import PHASES, JourneyDataError, Journeys
 
 TableLike = Journeys | pd.DataFrame
 
@@ -40,9 +40,29 @@ def need(df: pd.DataFrame, columns: list[str], name: str, what: str) -> None:
 
 
 def service_rows(panel: pd.DataFrame, what: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Panel rows with ``month >= 0`` (customer-months alive at the month's start)."""
-    need(panel, ["customer_id", "month", *columns], "panel", what)
-    return panel.loc[panel["month"].to_numpy() >= 0]
+    """Panel rows with ``month >= 0`` (customer-months alive at the month's start).
+
+    Only customer_id, month and ``columns`` are kept: copying the other columns of a
+    multi-million-row panel would cost more than most metrics themselves.
+    """
+    cols = list(dict.fromkeys(["customer_id", "month", *columns]))
+    need(panel, cols, "panel", what)
+    sub = panel[cols]
+    keep = sub["month"].to_numpy() >= 0
+    return sub if keep.all() else sub.loc[keep]
+
+
+def phase_key(panel: pd.DataFrame) -> pd.Series:
+    """``panel.phase`` as a categorical (cheap to group by) whatever dtype it was read with."""
+    ph = panel["phase"]
+    return ph if isinstance(ph.dtype, pd.CategoricalDtype) else ph.astype("category")
+
+
+def in_phase_order(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a frame indexed by phase, in journey order (unknown phases last)."""
+    df.index = df.index.astype("object")
+    order = {p: i for i, p in enumerate(PHASES)}
+    return df.loc[sorted(df.index, key=lambda p: order.get(p, len(order)))]
 
 
 def sorted_by_customer_month(df: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ def _panel(data: TableLike, columns: list[str], what: str,
            observed: tuple[str, ...] = ()) -> pd.DataFrame:
     panel = table(data, "panel", what)
     require_columns(panel, columns, "panel", what)
-    return service_rows(panel, what, observed)
+    return service_rows(panel, what, (*columns, *observed))
 
 
 def barrier_index_by_tenure(data: TableLike) -> pd.DataFrame:

@@ -12,8 +12,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from journey.metrics._tables import TableLike, need, service_rows, survey_ratings, table
-from journey.schema import PHASES, JourneyDataError, require_columns
+from journey.metrics._tables import (
+    TableLike,
+    in_phase_order,
+    need,
+    phase_key,
+    service_rows,
+    survey_ratings,
+    table,
+)
+from journey.schema import JourneyDataError, require_columns
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -45,16 +53,11 @@ def satisfaction_by_phase(data: TableLike, level: float = 0.95) -> pd.DataFrame:
     """
     panel = table(data, "panel", "satisfaction_by_phase")
     need(panel, ["phase", "S"], "panel", "satisfaction_by_phase")
-    key = panel["phase"].astype("category") if not isinstance(
-        panel["phase"].dtype, pd.CategoricalDtype) else panel["phase"]
-    g = panel["S"].groupby(key, observed=True)
+    g = panel["S"].groupby(phase_key(panel), observed=True)
     out = _mean_ci(g, level)
     q = g.quantile(list(QUANTILES)).unstack()
     q.columns = [f"p{round(100 * c)}" for c in q.columns]
-    out = out.join(q)
-    out.index = out.index.astype("object")
-    order = {p: i for i, p in enumerate(PHASES)}
-    out = out.loc[sorted(out.index, key=lambda p: order.get(p, len(order)))]
+    out = in_phase_order(out.join(q))
     return out.rename_axis("phase").reset_index()
 
 
@@ -131,8 +134,7 @@ def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) ->
         "nps": 100.0 * g["net"].mean(),
     })
     if by == "phase" and len(out):
-        order = {p: i for i, p in enumerate(PHASES)}
-        out = out.loc[sorted(out.index, key=lambda p: order.get(p, len(order)))]
+        out = in_phase_order(out)
     return out.rename_axis(by).reset_index()
 
 
@@ -148,18 +150,11 @@ def disconfirmation_by_phase(data: TableLike) -> pd.DataFrame:
     panel = table(data, "panel", "disconfirmation_by_phase")
     require_columns(panel, ["E", "Q"], "panel", "disconfirmation_by_phase")
     need(panel, ["phase"], "panel", "disconfirmation_by_phase")
-    df = pd.DataFrame({
-        "phase": panel["phase"].astype("object").to_numpy(),
-        "E": panel["E"].to_numpy("float64"),
-        "Q": panel["Q"].to_numpy("float64"),
-    })
-    df["D"] = df["Q"] - df["E"]
-    g = df.groupby("phase")
-    out = g[["E", "Q", "D"]].mean()
+    g = panel[["E", "Q"]].groupby(phase_key(panel), observed=True)
+    out = g.mean()
+    out["D"] = out["Q"] - out["E"]  # the mean of Q − E is the difference of the means
     out.insert(0, "n", g.size())
-    order = {p: i for i, p in enumerate(PHASES)}
-    out = out.loc[sorted(out.index, key=lambda p: order.get(p, len(order)))]
-    return out.rename_axis("phase").reset_index()
+    return in_phase_order(out).rename_axis("phase").reset_index()
 
 
 def courtship_service_gap(data: TableLike, column: str = "Q", k: int | None = None) -> float:

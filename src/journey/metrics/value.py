@@ -32,8 +32,7 @@ def _margin(data: TableLike, margin: float | None) -> float:
     return float(price.mean())
 
 
-def _observed(data: TableLike) -> int:
-    lt = life_table(data)
+def _observed(lt: pd.DataFrame) -> int:
     if lt.empty:
         raise JourneyDataError("panel: clv needs service months (month >= 0); found none")
     return int(lt["month"].iloc[-1]) + 1
@@ -53,11 +52,11 @@ def clv_table(data: TableLike, margin: float | None = None, discount: float = 0.
     """
     if not 0.0 <= discount < 1.0:
         raise ValueError(f"discount must be a monthly rate in [0, 1), got {discount}")
-    m = _margin(data, margin)
-    lt = life_table(data)
-    if lt.empty:
-        raise JourneyDataError("panel: clv needs service months (month >= 0); found none")
-    observed = int(lt["month"].iloc[-1]) + 1
+    return _terms(life_table(data), _margin(data, margin), discount, horizon)
+
+
+def _terms(lt: pd.DataFrame, m: float, discount: float, horizon: int | None) -> pd.DataFrame:
+    observed = _observed(lt)
     H = observed if horizon is None else int(horizon)
     if not 1 <= H <= observed:
         raise ValueError(f"horizon must be within 1..{observed} observed months, got {horizon}")
@@ -88,7 +87,11 @@ def clv_lost(counterfactual: TableLike, scenario: TableLike, margin: float | Non
     the months both cohorts observe), and ``margin`` (default: each cohort's own mean price,
     so a price change counts as part of the breakdown). Positive = the scenario loses value.
     """
+    if not 0.0 <= discount < 1.0:
+        raise ValueError(f"discount must be a monthly rate in [0, 1), got {discount}")
+    lts = [life_table(x) for x in (counterfactual, scenario)]
     if horizon is None:
-        horizon = min(_observed(x) for x in (counterfactual, scenario))
-    return clv(counterfactual, margin, discount, horizon) - clv(scenario, margin, discount,
-                                                                horizon)
+        horizon = min(_observed(lt) for lt in lts)
+    cf, sc = (_terms(lt, _margin(x, margin), discount, horizon)["value"].sum()
+              for lt, x in zip(lts, (counterfactual, scenario), strict=True))
+    return float(cf - sc)
