@@ -56,78 +56,109 @@ def _std(a: np.ndarray) -> np.ndarray:
     return (a - a.mean(axis=0)) / a.std(axis=0, ddof=1)
 
 
-def _ols(y: np.ndarray, X: np.ndarray) -> np.ndarray:
-    return np.linalg.lstsq(X, y, rcond=None)[0]
-
-
 @dataclass
 class _Spec:
     names: list[str]
     cols: list[list[int]]  # indicator positions per construct
     adj: np.ndarray  # adj[i, j] = 1 when i -> j
+    mask: np.ndarray  # mask[h, j] = 1 when indicator h belongs to construct j
+
+
+def _regress(R: np.ndarray, pred: np.ndarray, j: int) -> np.ndarray:
+    """OLS coefficients of standardised ``Y_j`` on ``Y_pred`` from their correlation matrix."""
+    return np.linalg.solve(R[np.ix_(pred, pred)], R[pred, j])
 
 
 def _estimate(X: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, max_iter: int
-              ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int, bool]:
-    """Core iteration on standardised data; returns weights, scores, path matrix, iterations."""
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool]:
+    """Core iteration on standardised data: weight matrix W (indicators × constructs), unit
+    variance scores Y, path matrix B (B[i, j] for i -> j), iterations, converged."""
     n = X.shape[0]
     k = len(spec.names)
-    w = [np.ones(len(c)) for c in spec.cols]
-    Y = np.empty((n, k))
+    preds = [np.flatnonzero(spec.adj[:, j]) for j in range(k)]
+    succs = [np.flatnonzero(spec.adj[j]) for j in range(k)]
+    W = spec.mask.copy()
     conv = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        for j, c in enumerate(spec.cols):
-            y = X[:, c] @ w[j]
-            Y[:, j] = y / y.std(ddof=1)
-        R = np.corrcoef(Y, rowvar=False)
+        Y = X @ W
+        Y /= Y.std(axis=0, ddof=1)
+        R = Y.T @ Y / (n - 1)
         E = np.zeros((k, k))
         for j in range(k):
-            succ = np.flatnonzero(spec.adj[j])
-            pred = np.flatnonzero(spec.adj[:, j])
+            succ, pred = succs[j], preds[j]
             if scheme == "path":
                 E[succ, j] = R[succ, j]
                 if pred.size:
-                    E[pred, j] = _ols(Y[:, j], Y[:, pred])
+                    E[pred, j] = _regress(R, pred, j)
             else:
                 nb = np.concatenate([succ, pred])
                 E[nb, j] = np.sign(R[nb, j]) if scheme == "centroid" else R[nb, j]
         Z = Y @ E
-        Z = Z / Z.std(axis=0, ddof=1)
-        new = [X[:, c].T @ Z[:, j] / (n - 1) for j, c in enumerate(spec.cols)]
-        # scale so that the outer proxy has unit variance, as seminr does, before comparing
-        for j, c in enumerate(spec.cols):
-            new[j] = new[j] / (X[:, c] @ new[j]).std(ddof=1)
-        delta = sum(float(np.abs(a - b).sum()) for a, b in zip(new, w, strict=True))
-        w = new
+        Z /= Z.std(axis=0, ddof=1)
+        new = (X.T @ Z / (n - 1)) * spec.mask
+        # scale so that each outer proxy has unit variance (as seminr does) before comparing
+        new /= (X @ new).std(axis=0, ddof=1)
+        delta = float(np.abs(new - W).sum())
+        W = new
         if delta < tol:
             conv = True
             break
-    for j, c in enumerate(spec.cols):
-        Y[:, j] = X[:, c] @ w[j]
+    Y = X @ W
+    R = Y.T @ Y / (n - 1)
     B = np.zeros((k, k))
     for j in range(k):
-        pred = np.flatnonzero(spec.adj[:, j])
-        if pred.size:
-            B[pred, j] = _ols(Y[:, j], Y[:, pred])
-    return w, Y, B, it, conv
+        if preds[j].size:
+            B[preds[j], j] = _regress(R, preds[j], j)
+    return W, Y, B, it, conv
 
 
 @dataclass
 class PLSResult(FitResult):
     """A fitted PLS path model. ``params`` are the path coefficients, indexed ``"A -> B"``.
 
-    Also: ``paths`` (tidy: from, to, estimate, se, ci_low, ci_high), ``r2`` per endogenous
-    construct, ``weights`` and ``loadings`` (tidy: construct, indicator, value), ``scores``
-    (standardised construct scores) and ``index`` (0–100 per respondent and construct).
+    Also: ``r2`` per endogenous construct and the properties ``paths`` (tidy: from, to,
+    estimate, se, ci_low, ci_high), ``weights`` and ``loadings`` (tidy: construct, indicator,
+    value), ``scores`` (standardised construct scores) and ``index`` (0–100 per respondent and
+    construct), built on demand.
     """
 
-    paths: pd.DataFrame | None = None
     r2: pd.Series | None = None
-    weights: pd.DataFrame | None = None
-    loadings: pd.DataFrame | None = None
-    scores: pd.DataFrame | None = None
-    index: pd.DataFrame | None = None
+
+    @property
+    def paths(self) -> pd.DataFrame:
+        """Tidy path table: from, to, estimate, se, ci_low, ci_high."""
+        i, j = self.info["edges"]
+        names = list(self.info["blocks"])
+        return pd.DataFrame({"from": [names[a] for a in i], "to": [names[b] for b in j]}).join(
+            self.summary().reset_index(drop=True))
+
+    def _tidy(self, m: np.ndarray) -> pd.DataFrame:
+        blocks = self.info["blocks"]
+        hs, js = np.nonzero(self.info["mask"])
+        return pd.DataFrame({"construct": [list(blocks)[j] for j in js],
+                             "indicator": [self.info["indicators"][h] for h in hs],
+                             "value": m[hs, js]})
+
+    @property
+    def weights(self) -> pd.DataFrame:
+        """Outer weights on standardised indicators (construct, indicator, value)."""
+        return self._tidy(self.info["W"])
+
+    @property
+    def loadings(self) -> pd.DataFrame:
+        """Outer loadings, corr(indicator, construct score) (construct, indicator, value)."""
+        return self._tidy(self.info["loadings"])
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Standardised construct scores of the fitted respondents."""
+        return pd.DataFrame(self.info["Y"], columns=list(self.info["blocks"]))
+
+    @property
+    def index(self) -> pd.DataFrame:
+        """0–100 index scores of the fitted respondents (see the module docstring)."""
+        return self._index(self.info["raw"])
 
     def predict(self, data: pd.DataFrame, what: Literal["scores", "index"] = "index"
                 ) -> pd.DataFrame:
@@ -139,18 +170,17 @@ class PLSResult(FitResult):
         missing = [c for c in info["indicators"] if c not in data.columns]
         if missing:
             raise ValueError(f"data lacks indicator column(s) {', '.join(missing)}")
-        out = {}
-        lo, hi = info["scale"]
-        for name, cols in info["blocks"].items():
-            x = data[cols].to_numpy(dtype=float)
-            w = self.weights.loc[self.weights["construct"] == name, "value"].to_numpy()
-            mu, sd = info["mean"][cols].to_numpy(), info["sd"][cols].to_numpy()
-            if what == "scores":
-                out[name] = ((x - mu) / sd) @ w
-            else:
-                u = w / sd
-                out[name] = 100 * ((x @ (u / u.sum())) - lo) / (hi - lo)
-        return pd.DataFrame(out, index=data.index)
+        x = data[info["indicators"]].to_numpy(dtype=float)
+        if what == "scores":
+            out = ((x - info["mean"]) / info["sd"]) @ info["W"]
+            return pd.DataFrame(out, columns=list(info["blocks"]), index=data.index)
+        return self._index(x).set_axis(data.index)
+
+    def _index(self, x: np.ndarray) -> pd.DataFrame:
+        lo, hi = self.info["scale"]
+        U = self.info["W"] / self.info["sd"][:, None]
+        out = 100 * (x @ (U / U.sum(axis=0)) - lo) / (hi - lo)
+        return pd.DataFrame(out, columns=list(self.info["blocks"]))
 
     def plot(self, ax: Axes | None = None) -> Figure:
         """Path coefficients with their 95% intervals, one row per path."""
@@ -187,7 +217,10 @@ def _spec(blocks: Mapping[str, Sequence[str]], paths: Sequence[tuple[str, str]],
     if not adj.any():
         raise ValueError("paths must hold at least one path")
     cols = [[pos[c] for c in blocks[n]] for n in names]
-    return _Spec(names, cols, adj), indicators
+    mask = np.zeros((len(indicators), len(names)))
+    for j, c in enumerate(cols):
+        mask[c, j] = 1.0
+    return _Spec(names, cols, adj, mask), indicators
 
 
 def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
@@ -214,50 +247,36 @@ def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     if np.any(sd == 0):
         raise ValueError(f"data column '{indicators[int(np.flatnonzero(sd == 0)[0])]}' is constant")
     X = _std(raw)
-    w, Y, B, it, conv = _estimate(X, spec, scheme, tol, max_iter)
+    W, Y, B, it, conv = _estimate(X, spec, scheme, tol, max_iter)
 
     idx = np.argwhere(spec.adj > 0)
     labels = [f"{spec.names[i]} -> {spec.names[j]}" for i, j in idx]
-    est = np.array([B[i, j] for i, j in idx])
+    est = B[idx[:, 0], idx[:, 1]]
     cov = None
     if n_boot > 0:
         rng = np.random.default_rng(seed)
         n = X.shape[0]
         draws = np.empty((n_boot, len(idx)))
         for bi in range(n_boot):
-            rows = rng.integers(0, n, n)
-            xb = raw[rows]
+            xb = raw[rng.integers(0, n, n)]
             sdb = xb.std(axis=0, ddof=1)
             sdb[sdb == 0] = 1.0  # a constant resampled column carries no weight
             Bb = _estimate((xb - xb.mean(axis=0)) / sdb, spec, scheme, tol, max_iter)[2]
-            draws[bi] = [Bb[i, j] for i, j in idx]
+            draws[bi] = Bb[idx[:, 0], idx[:, 1]]
         cov = pd.DataFrame(np.cov(draws, rowvar=False), index=labels, columns=labels)
 
     endo = [j for j in range(len(spec.names)) if spec.adj[:, j].any()]
-    r2 = {}
-    for j in endo:
-        resid = Y[:, j] - Y @ B[:, j]
-        r2[spec.names[j]] = 1 - resid.var() / Y[:, j].var()
-    wt = pd.DataFrame([(n, indicators[c], float(v)) for n, cs, ws in
-                       zip(spec.names, spec.cols, w, strict=True) for c, v in zip(cs, ws,
-                                                                                  strict=True)],
-                      columns=["construct", "indicator", "value"])
-    load = pd.DataFrame([(n, indicators[c], float(np.corrcoef(X[:, c], Y[:, j])[0, 1]))
-                         for j, (n, cs) in enumerate(zip(spec.names, spec.cols, strict=True))
-                         for c in cs], columns=["construct", "indicator", "value"])
+    resid = Y - Y @ B
+    r2 = pd.Series({spec.names[j]: 1 - resid[:, j].var() / Y[:, j].var() for j in endo},
+                   name="r2")
     res = PLSResult(
         params=pd.Series(est, index=labels), cov=cov, loglik=float("nan"), nobs=X.shape[0],
         converged=conv, ci_scale="linear",
         info={"iterations": it, "scheme": scheme, "tol": tol, "blocks": dict(blocks),
-              "indicators": indicators, "scale": scale,
-              "mean": pd.Series(raw.mean(axis=0), index=indicators),
-              "sd": pd.Series(sd, index=indicators)},
-        r2=pd.Series(r2, name="r2"), weights=wt, loadings=load,
-        scores=pd.DataFrame(Y, columns=spec.names, index=data.index),
+              "indicators": indicators, "scale": scale, "W": W, "Y": Y, "mask": spec.mask,
+              "edges": (idx[:, 0], idx[:, 1]), "raw": raw, "mean": raw.mean(axis=0), "sd": sd,
+              # corr(x_h, Y_j): both have unit variance
+              "loadings": X.T @ Y / (X.shape[0] - 1)},
+        r2=r2,
     )
-    s = res.summary()
-    res.paths = pd.DataFrame({"from": [spec.names[i] for i, _ in idx],
-                              "to": [spec.names[j] for _, j in idx]}).join(
-        s.reset_index(drop=True))
-    res.index = res.predict(data, "index")
     return res
