@@ -75,6 +75,7 @@ def test_one_customer():
 
 def test_empty_panel_gives_empty_table():
     assert life_table(FOUR.iloc[:0]).empty
+    assert math.isnan(median_lifetime(FOUR.iloc[:0]))
 
 
 def test_cliff_ratio_by_hand():

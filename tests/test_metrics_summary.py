@@ -74,3 +74,14 @@ def test_summary_needs_journeys(telecom):
                                          telecom.panel))["nps"], float)
     assert pd.isna(M.summary(Journeys(telecom.customers, telecom.events.iloc[:0],
                                       telecom.panel))["nps"])
+
+
+def test_summary_of_a_cohort_where_nobody_signed(telecom):
+    p = telecom.panel
+    court = Journeys(telecom.customers, telecom.events, p.loc[p["month"] < 0])
+    s = M.summary(court)
+    assert s["customers"] == 0.0
+    assert math.isnan(s["clv"]) and math.isnan(s["median_lifetime"])
+    assert math.isnan(s["js_loyalist"]) and math.isnan(s["barrier_held_share"])
+    assert s["S_courtship"] == M.satisfaction_by_phase(court).set_index("phase").loc[
+        "courtship", "mean"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from journey.metrics.barriers import (
     barrier_held_share,
     barrier_held_share_by_tenure,
@@ -111,8 +113,8 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
     out: dict[str, float] = {}
     lt = life_table(journeys)
     out["customers"] = float(lt["at_risk"].iloc[0]) if len(lt) else 0.0
-    out["S_courtship"] = float(s[month < 0].mean()) if (month < 0).any() else math.nan
-    out["S_service"] = float(s[month >= 0].mean()) if (month >= 0).any() else math.nan
+    out["S_courtship"] = _mean(s[month < 0])
+    out["S_service"] = _mean(s[month >= 0])
     out["S_gap"] = courtship_service_gap(p, "S")
     out[f"S_drop_{k}"] = satisfaction_drop(p, k)
     out["trough_month"] = float(trough_month(p)) if (month >= 0).any() else math.nan
@@ -134,11 +136,11 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
         out["Q_gap"] = courtship_service_gap(p, "Q")
     if {"Q", "E"} <= cols:
         serv = month >= 0
-        out["D_service"] = float((p["Q"].to_numpy()[serv] - p["E"].to_numpy()[serv]).mean())
+        out["D_service"] = _mean(p["Q"].to_numpy()[serv] - p["E"].to_numpy()[serv])
     if {"F", "P", "M"} <= cols:
         serv = month >= 0
-        out["B_service"] = float((p["F"].to_numpy()[serv] + p["P"].to_numpy()[serv]
-                                  + p["M"].to_numpy()[serv]).mean())
+        out["B_service"] = _mean(p["F"].to_numpy()[serv] + p["P"].to_numpy()[serv]
+                                 + p["M"].to_numpy()[serv])
     if {"h", "h0"} <= cols:
         out["barrier_held_share"] = barrier_held_share(p)
         out["hostage_share"] = hostage_share(p, s_threshold, h0_high)
@@ -150,3 +152,8 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
         out["volume_share_end"] = float(sow["volume_share"].iloc[-1])
         out["loyal_core_share"] = loyal_core_share(journeys)
     return {key: float(v) for key, v in out.items()}
+
+
+def _mean(x: np.ndarray) -> float:
+    """Mean of an array, NaN (without a warning) when it is empty."""
+    return float(x.mean()) if x.size else math.nan

@@ -67,9 +67,12 @@ def median_lifetime(data: TableLike) -> float:
 
     In the units of ``customers.exit_month`` (the month the customer leaves): half of the
     cohort has left by the end of month t (Kaplan & Meier 1958 median). ``inf`` when survival
-    stays above one half over the observed months (not reached), as lifelines reports it.
+    stays above one half over the observed months (not reached), as lifelines reports it;
+    ``NaN`` when there is no service month at all.
     """
     lt = life_table(data)
+    if lt.empty:
+        return math.nan
     hit = np.flatnonzero(lt["survival"].to_numpy() <= 0.5)
     return float(lt["month"].iloc[hit[0]]) if hit.size else math.inf
 
