@@ -280,3 +280,19 @@ def test_pls_matches_seminr_on_all_paths(mobi):
     res = fit_pls(mobi, datasets.MOBI_BLOCKS, n_boot=0)
     for a, b in ECSI_PATHS:
         assert res.params[f"{a} -> {b}"] == pytest.approx(ref.path_coef.get(a, b), abs=1e-8)
+
+
+def test_survivors_table_on_a_simulated_cohort():
+    sim = pytest.importorskip("journey.simulate")
+    from journey.scenario import load_preset
+
+    j = sim.simulate(load_preset("telecom"), n_customers=1500, months=48, seed=4)
+    tab = survivors_table(j.customers)  # the preset's contract term is the period
+    assert tab["survivors"].iloc[0] == int(j.customers["signed"].sum())
+    assert (np.diff(tab["survivors"]) <= 0).all()
+    # every customer counted at period k is alive at month k·term in the panel
+    term = int(j.customers.loc[j.customers["signed"], "term_months"].iloc[0])
+    p = j.panel
+    for k in tab["period"].iloc[1:]:
+        alive = p.loc[(p["month"] == k * term - 1) & p["alive"], "customer_id"].nunique()
+        assert alive == tab["survivors"].iloc[k]
