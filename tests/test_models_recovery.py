@@ -196,6 +196,9 @@ def test_hazard_recovers_simulator_coefficients() -> None:
     ok = covered(res.summary(), truth)
     assert all(ok.values()), f"{res.summary()}\ntruth {truth}"
     assert res.info["dropped"] == []
+    # fitted hazard close to the simulator's own h (mean |diff| 0.001 against a mean h of 0.04)
+    pred = res.predict(j)
+    assert np.abs(pred - j.panel.loc[pred.index, "h"]).mean() < 0.003
 
 
 def test_hazard_simulator_coverage_20_seeds() -> None:
@@ -216,3 +219,11 @@ def test_ordinal_recovers_simulator_rating_noise() -> None:
     truth = {"S": 1 / sigma, "cut[4|5]": 4.5 / sigma, "cut[6|7]": 6.5 / sigma}
     ok = covered(res.summary(), truth)
     assert all(ok.values()), res.summary()
+
+
+def test_plots_return_figures() -> None:
+    from matplotlib.figure import Figure
+
+    assert isinstance(fit_exit_hazard(hazard_panel(seed=1, n=500), S_STAR).plot(), Figure)
+    assert isinstance(fit_honeymoon(honeymoon_panel(seed=1, n=30)).plot(), Figure)
+    assert isinstance(fit_ordinal(ordinal_ratings(seed=1, n=300), ["x"]).plot(), Figure)

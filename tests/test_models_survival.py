@@ -172,3 +172,19 @@ def test_plots_return_figures() -> None:
     df = tied_cohort(n=300)
     assert isinstance(kaplan_meier(df, group="fee").plot(), Figure)
     assert isinstance(fit_cox(df, ["x0", "fee"]).plot(), Figure)
+
+
+def test_journeys_input_from_the_simulator() -> None:
+    sim = pytest.importorskip("journey.simulate", reason="simulator not available")
+    from journey.scenario import load_preset
+
+    j = sim.simulate(load_preset("telecom"), n_customers=3000, months=30, seed=3)
+    signed = j.customers[j.customers["signed"]]
+    km = kaplan_meier(j)
+    assert km.nobs == len(signed)
+    # censoring only at the window's end: S(t) is the share whose tenure exceeds t
+    tenure = signed["tenure_months"].to_numpy()
+    for t in (3, 12, 24, 25):
+        assert km.predict([t])[0] == pytest.approx((tenure > t).mean(), abs=1e-12)
+    res = fit_cox(j, ["read_contract", "expectation"])
+    assert res.converged and res.info["events"] == int(signed["exit_month"].notna().sum())
