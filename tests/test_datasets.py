@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from journey import datasets
-from journey.schema import JourneyDataError, validate
+from journey.schema import JourneyDataError
 
 
 def test_fader_hardie_table_as_published():
@@ -81,9 +81,7 @@ def test_cdnow_rfm_rebuilds_the_published_summary(tx):
 def test_cdnow_journeys_conversion(tx):
     out = datasets.cdnow_journeys()
     cust = out.journeys.customers
-    validate(cust, datasets._REAL_CUSTOMERS)
-    validate(out.journeys.events, "events")
-    validate(out.journeys.panel, "panel")
+    out.journeys.validate()  # the same schema as simulated data
     assert len(cust) == 2357 and cust["signed"].all()
     assert cust["exit_month"].isna().all()  # non-contractual: no observed exit
     assert set(cust["signed_month"]) == {0, 1, 2}  # first purchases in Jan-Mar 1997

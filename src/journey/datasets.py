@@ -13,7 +13,6 @@ value in :data:`SHA256`, which the data card repeats.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import importlib.util
 from dataclasses import dataclass
@@ -198,14 +197,6 @@ def _empty(table: str) -> pd.DataFrame:
     return df
 
 
-# Real data cannot observe a customer's expectation at signing: validate it as nullable.
-_REAL_CUSTOMERS = dataclasses.replace(
-    CUSTOMERS,
-    columns=tuple(dataclasses.replace(c, nullable=True) if c.name == "expectation" else c
-                  for c in CUSTOMERS.columns),
-)
-
-
 def cdnow_journeys(end: str | pd.Timestamp = CDNOW_END) -> CdnowJourneys:
     """Convert the CDNOW transaction log into the journey tables (see :class:`CdnowJourneys`)."""
     tx = load_cdnow_transactions()
@@ -247,7 +238,7 @@ def cdnow_journeys(end: str | pd.Timestamp = CDNOW_END) -> CdnowJourneys:
         "exit_reason": [None] * n,
         "tenure_months": tenure.astype("int64"),
     })
-    customers = conform(customers, _REAL_CUSTOMERS, "cdnow/customers")
+    customers = conform(customers, CUSTOMERS, "cdnow/customers")
     return CdnowJourneys(Journeys(customers, _empty("events"), _empty("panel")), purchases)
 
 
