@@ -1,4 +1,4 @@
-"""The study runner end to end on tiny toy notebooks (tests/notebooks/), in temporary report dirs."""
+"""The study runner end to end on toy notebooks (tests/notebooks/), in temporary report dirs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from journey.study.runner import StudyFailed, run_study
 NB = Path(__file__).parent / "notebooks"
 TOY = str(NB / "toy.ipynb")
 FAILS = str(NB / "fails.ipynb")
-NASTY = 'He said "hi"; it\'s\n"""\nimport os; os.system("touch PWNED") #\n__import__("os").remove("x")'
+NASTY = ('He said "hi"; it\'s\n"""\nimport os; os.system("touch PWNED") #\n'
+         '__import__("os").remove("x")')
 
 
 @pytest.fixture(scope="module")

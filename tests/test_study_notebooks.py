@@ -1,0 +1,58 @@
+"""Every study notebook: conventions, a smoke run with tiny parameters, golden cells (nbval)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from journey.study import notebookfile
+from journey.study.kernel import ensure_kernel
+from journey.study.locate import Study
+from journey.study.runner import run_study, study_parameters
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SANITIZE = Path(__file__).parent / "nbval_sanitize.cfg"
+COHORT_NAMES = ("n_customers", "n_partners", "n_prospects")
+TINY = {"n_customers": 300, "n_partners": 100, "n_prospects": 300, "months": 12, "k": 3}
+
+pytestmark = pytest.mark.skipif(not NOTEBOOKS, reason="no study notebooks yet")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_study_conventions(path):
+    nb, specs = study_parameters(Study(path.stem, path))
+    names = {s.name for s in specs}
+    assert "seed" in names and names & set(COHORT_NAMES), "every study takes a seed and a size"
+    assert all(s.help for s in specs), "every parameter has a help comment"
+    cells = nb["cells"]
+    after = cells[notebookfile.parameters_cell_index(nb) + 1]
+    assert "check_parameters(globals())" in notebookfile.cell_source(after)
+    assert any("# NBVAL_CHECK_OUTPUT" in notebookfile.cell_source(c) for c in cells)
+    assert notebookfile.title(nb)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_smoke_run_with_tiny_parameters(path, tmp_path):
+    _, specs = study_parameters(Study(path.stem, path))
+    tiny = [f"{s.name}={TINY[s.name]}" for s in specs if s.name in TINY]
+    result = run_study(str(path), tiny, reports=tmp_path)
+    assert result.status == "ok"
+    metrics = json.loads((result.path / "metrics.json").read_text())
+    assert metrics, "the study records its metrics"
+    assert list((result.path / "figures").glob("*.png")), "the study saves its figures"
+    assert (result.path / f"{path.stem}.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_golden_cells_with_nbval(path, tmp_path):
+    ensure_kernel()
+    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", str(path),
+           "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
+           "--rootdir", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
