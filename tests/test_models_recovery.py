@@ -227,3 +227,25 @@ def test_plots_return_figures() -> None:
     assert isinstance(fit_exit_hazard(hazard_panel(seed=1, n=500), S_STAR).plot(), Figure)
     assert isinstance(fit_honeymoon(honeymoon_panel(seed=1, n=30)).plot(), Figure)
     assert isinstance(fit_ordinal(ordinal_ratings(seed=1, n=300), ["x"]).plot(), Figure)
+
+
+@pytest.mark.parametrize("distr", ["logit", "probit"])
+def test_ordinal_equals_plain_statsmodels(distr: str) -> None:
+    # fit_ordinal adds an analytic score to OrderedModel; estimates and se must not move
+    import warnings
+
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    df = ordinal_ratings(seed=9, n=800)
+    res = fit_ordinal(df, ["x", "read"], distr=distr)  # type: ignore[arg-type]
+    endog = pd.Series(pd.Categorical(df["rating"], ordered=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = OrderedModel(endog, df[["x", "read"]].astype(float), distr=distr).fit(
+            method="bfgs", disp=False, maxiter=2000, gtol=1e-8)
+    np.testing.assert_allclose(res.params.iloc[:2], ref.params.iloc[:2], atol=1e-6)
+    np.testing.assert_allclose(res.se.iloc[:2], ref.bse.iloc[:2], atol=1e-6)
+    np.testing.assert_allclose(res.params.iloc[2:],
+                               ref.model.transform_threshold_params(ref.params)[1:-1],
+                               atol=1e-6)
+    assert res.loglik == pytest.approx(ref.llf, abs=1e-6)
