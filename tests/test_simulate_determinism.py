@@ -47,3 +47,12 @@ def test_round_trip_keeps_dtypes_and_values(tmp_path, telecom_small, fmt):
         else:  # CSV prints floats with repr precision: equal to the last bit
             import pandas.testing as pdt
             pdt.assert_frame_equal(a, b, check_exact=False, rtol=1e-15)
+
+
+def test_chunks_do_not_share_memory_with_later_chunks():
+    """A chunk kept while later chunks are simulated equals the same chunk simulated alone."""
+    sc = load_preset("telecom")
+    parts = list(simulate_chunks(sc, 3000, 18, seed=8, chunk_size=1000))
+    alone = next(iter(simulate_chunks(sc, 1000, 18, seed=8, chunk_size=1000)))
+    for name in ("customers", "events", "panel"):
+        assert getattr(parts[0], name).equals(getattr(alone, name)), name

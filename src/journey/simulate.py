@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from journey.scenario import Scenario
 from journey.schema import (
@@ -63,8 +64,25 @@ def _mark(bits: np.ndarray, kind: str, flag: np.ndarray) -> None:
     bits |= flag.astype(np.uint32) << np.uint32(_K[kind])
 
 
-def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+_logistic = expit  # 1 / (1 + exp(-x)), in one pass
+
+
+class _Buffers:
+    """Arrays reused from chunk to chunk: fresh large arrays cost a page fault per 4 KiB."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: type = np.float64,
+            fill: object = None) -> np.ndarray:
+        size = int(np.prod(shape))
+        buf = self._store.get(name)
+        if buf is None or buf.size < size or buf.dtype != np.dtype(dtype):
+            buf = self._store[name] = np.empty(size, dtype)
+        out = buf[:size].reshape(shape)
+        if fill is not None:
+            out.fill(fill)
+        return out
 
 
 @dataclass(frozen=True)
@@ -121,10 +139,12 @@ def simulate_chunks(
         raise TypeError(f"parameter 'scenario' must be a Scenario, got {type(scenario).__name__}")
     cohort = Cohort(int(n_customers), int(months), int(seed), int(chunk_size))
     streams = np.random.SeedSequence(cohort.seed).spawn(cohort.n_chunks)
+    buffers = _Buffers()
     for k, stream in enumerate(streams):
         start = k * cohort.chunk_size
         n = min(cohort.chunk_size, cohort.n_customers - start)
-        yield _simulate_chunk(scenario, n, cohort.months, np.random.default_rng(stream), start)
+        rng = np.random.default_rng(stream)
+        yield _simulate_chunk(scenario, n, cohort.months, rng, start, buffers)
         if on_chunk is not None:
             on_chunk(n)
 
@@ -151,7 +171,7 @@ def _competitor_path(sc: Scenario, T: int) -> np.ndarray:  # noqa: N803
 
 
 def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # noqa: N803
-                    id0: int) -> Journeys:
+                    id0: int, buf: _Buffers) -> Journeys:
     f32 = np.float32
     # ---------- customer-level draws ----------
     court_len = np.clip(1 + rng.poisson(sc.courtship_months - 1.0, n), 1, MAX_COURTSHIP)
@@ -175,23 +195,26 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
     u_conv = rng.random(n)
 
     # ---------- month-level draws (time-major: row j is one month of all customers) ----------
-    noise = rng.standard_normal((W, n), dtype=f32) * f32(sc.month_noise_sd)
+    noise = rng.standard_normal(dtype=f32, out=buf.get("noise", (W, n), f32))
+    noise *= f32(sc.month_noise_sd)
     contacts = rng.poisson(sc.courtship_contacts, (K, n)).astype(np.uint8)
-    u = rng.random((8, T, n), dtype=f32)
+    u = rng.random(dtype=f32, out=buf.get("u", (8, T, n), f32))
     u_problem, u_resolve, u_clause, u_out, u_mix, u_staff, u_exit, u_forced = u
-    u_survey = rng.random((W, n), dtype=f32)
+    u_survey = rng.random(dtype=f32, out=buf.get("u_survey", (W, n), f32))
     if sc.partners:
         u_idea, u_adopt = rng.random((2, T, n), dtype=f32)
     if sc.platform_exit_month >= 0:
         u_migrate = rng.random((T, n), dtype=f32)
 
     # ---------- state kept for the panel (time-major) ----------
-    E, Q, S, R, h, h0 = np.zeros((6, W, n))
-    sow = np.ones((W, n)) if sc.partners else None
-    reach = np.ones((W, n), bool) if sc.platform_exit_month >= 0 else None
-    at_risk = np.zeros((W, n), bool)  # the row exists in the panel
-    exited = np.zeros((W, n), bool)
-    ev = np.zeros((W, n), np.uint32)  # bit k set: an event of EVENT_KINDS[k] this month
+    # E, Q, S and at_risk are written for every month below; the rest start filled
+    E, Q, S = (buf.get(k, (W, n)) for k in "EQS")
+    R, h, h0 = (buf.get(k, (W, n), fill=0.0) for k in ("R", "h", "h0"))
+    sow = buf.get("sow", (W, n), fill=1.0) if sc.partners else None
+    reach = buf.get("reach", (W, n), bool, True) if sc.platform_exit_month >= 0 else None
+    at_risk = buf.get("at_risk", (W, n), bool)  # the row exists in the panel
+    exited = buf.get("exited", (W, n), bool, False)
+    ev = buf.get("ev", (W, n), np.uint32, 0)  # bit k set: an event of EVENT_KINDS[k] this month
     lam, dlt = sc.satisfaction_lambda, sc.disconfirmation_weight
 
     # ---------- courtship ----------
@@ -416,7 +439,7 @@ def _tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: _State,  # noqa:
         "is_partner": np.full(n, sc.partners),
         "volume": c["volume"],
         "owned_contact": c["own"],
-        "expectation": st.E[K],
+        "expectation": st.E[K].copy(),  # E is a reused buffer
         "mental_trait": c["trait"],
         "exit_month": exit_m,
         "exit_reason": pd.Categorical.from_codes(c["reason"], EXIT_REASONS),
