@@ -90,6 +90,22 @@ def test_hazard_interval_coverage_20_seeds() -> None:
                     HAZARD_TRUTH)
 
 
+def test_hazard_maps_binomial_glm_to_scenario_names() -> None:
+    import statsmodels.api as sm
+
+    panel = hazard_panel(seed=4, n=1500)
+    res = fit_exit_hazard(panel, s_star=S_STAR)
+    gap = S_STAR - panel["S"]
+    b = panel["F"] + panel["P"] + panel["M"]
+    x = pd.DataFrame({"const": 1.0, "gap": gap, "C": panel["C"], "B": b, "gap_B": gap * b,
+                      "term_end": (panel["phase"] == "renewal").astype(float)})
+    glm = sm.GLM(panel["exited"].astype(float), x, family=sm.families.Binomial()).fit()
+    sign = np.array([1, 1, 1, -1, -1, 1])
+    np.testing.assert_allclose(res.params.to_numpy(), sign * glm.params.to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(res.se.to_numpy(), glm.bse.to_numpy(), atol=1e-8)
+    assert res.loglik == pytest.approx(glm.llf, abs=1e-6)
+
+
 def test_hazard_needs_barrier_columns_on_real_data() -> None:
     from journey.schema import JourneyDataError
 

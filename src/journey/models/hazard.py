@@ -10,7 +10,8 @@ with satisfaction ``S``, its reference level ``S*`` (satisfaction_target), compe
 attractiveness ``C``, the exit barrier ``B = F + P + M`` in months of price and ``T_it = 1`` in
 the month the contract term lapses (panel phase ``renewal``; ``κ`` = term_end_boost). The
 interaction ``αSB`` carries Jones, Mothersbaugh & Beatty (2000): switching barriers hold most
-when satisfaction is low. It is fitted as a binomial GLM with logit link (statsmodels) on the
+when satisfaction is low. It is fitted as a binomial GLM with logit link (statsmodels
+``Logit`` by Newton–Raphson; standard errors from the inverse observed information) on the
 person-month rows ``exited ~ 1 + (S* − S) + C + B + (S* − S)·B [+ T] [+ extra]``, and the GLM
 coefficients are mapped to the scenario's names: ``alpha0`` = intercept, ``alpha_S``,
 ``alpha_C``, ``alpha_B`` = −coef(B), ``alpha_SB`` = −coef((S* − S)·B), ``term_end_boost``; the
@@ -180,7 +181,8 @@ def fit_exit_hazard(
         raise JourneyDataError("panel: satisfaction S or barrier B does not vary over the rows"
                                " used; their effects are not identifiable")
     design = design.drop(columns=const)
-    res = sm.GLM(y, design, family=sm.families.Binomial()).fit()
+    # Logit by Newton = the binomial GLM's MLE and covariance, ~2x faster than IRLS here
+    res = sm.Logit(y, design).fit(method="newton", tol=1e-10, maxiter=100, disp=False)
     names = [_MAP.get(c, (c, 1.0))[0] for c in design.columns]
     sign = np.array([_MAP.get(c, (c, 1.0))[1] for c in design.columns])
     params = pd.Series(res.params.to_numpy() * sign, index=names)
@@ -190,6 +192,6 @@ def fit_exit_hazard(
     info = {"s_star": float(s_star), "extra": tuple(extra), "first_month": first_month,
             "dropped": const, "exits": int(y.sum()),
             "barrier_quantiles": [float(q) for q in np.quantile(b, [0.1, 0.5, 0.9])]}
-    converged = bool(res.converged) if hasattr(res, "converged") else True
+    converged = bool(res.mle_retvals.get("converged", True))
     return HazardResult(params, cov, float(res.llf), len(y), converged, info,
                         pd.Series(res.params.to_numpy(), index=design.columns))
