@@ -55,7 +55,9 @@ def _label_spans(ax: Axes, spans: list[tuple[str, float, float]]) -> None:
         if name == "service" and renewal:  # centre the label on the service run before renewal
             x1 = renewal[0]
         narrow = x1 - x0 <= 1.0
-        ax.text((x0 + x1) / 2, 0.98, name, transform=tr, ha="center", va="top",
+        # the signing label sits left of the signing line, not on it
+        x, ha = (x0 - 0.1, "right") if name == "signing" else ((x0 + x1) / 2, "center")
+        ax.text(x, 0.98, name, transform=tr, ha=ha, va="top",
                 rotation=90 if narrow else 0, fontsize=8, color="0.25")
 
 
