@@ -68,7 +68,8 @@ def test_customers_table_input() -> None:
         "exit_month": pd.array([2, None, None, 1], dtype="Int64"),
     })
     f = survival_frame(customers)
-    assert f["duration"].tolist() == [3.0, 5.0, 2.0]  # the unsigned prospect is left out
+    # exits at their exit month, the censored at their tenure; the unsigned prospect is left out
+    assert f["duration"].tolist() == [2.0, 5.0, 1.0]
     assert f["event"].tolist() == [1.0, 0.0, 1.0]
 
 
@@ -182,9 +183,12 @@ def test_journeys_input_from_the_simulator() -> None:
     signed = j.customers[j.customers["signed"]]
     km = kaplan_meier(j)
     assert km.nobs == len(signed)
-    # censoring only at the window's end: S(t) is the share whose tenure exceeds t
-    tenure = signed["tenure_months"].to_numpy()
-    for t in (3, 12, 24, 25):
-        assert km.predict([t])[0] == pytest.approx((tenure > t).mean(), abs=1e-12)
+    # censoring only at the window's end: S(t) is the share still there after month t
+    exit_m = signed["exit_month"].to_numpy(dtype=float, na_value=np.inf)
+    for t in (3, 12, 23, 24, 25):
+        assert km.predict([t])[0] == pytest.approx((exit_m > t).mean(), abs=1e-12)
+    # the term-end spike is in month 24, where the panel puts the exits
+    assert km.predict([23])[0] - km.predict([24])[0] > 3 * (km.predict([22])[0]
+                                                           - km.predict([23])[0])
     res = fit_cox(j, ["read_contract", "expectation"])
     assert res.converged and res.info["events"] == int(signed["exit_month"].notna().sum())

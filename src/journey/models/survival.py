@@ -1,8 +1,8 @@
 """Survival models of the relationship length: Kaplan–Meier, log-rank and Cox PH.
 
 Inputs are either the ``customers`` table (or a :class:`~journey.schema.Journeys`), where the
-duration is ``tenure_months`` and the event is ``exit_month`` not empty (prospects that never
-signed are left out), or a plain DataFrame with a duration column, a 0/1 event column and
+duration is ``exit_month`` for exits (``tenure_months`` for the censored) and the event is
+``exit_month`` not empty (prospects that never signed are left out), or a plain DataFrame with a duration column, a 0/1 event column and
 covariates.
 
 Kaplan–Meier (Kaplan & Meier 1958), on ``statsmodels.duration.SurvfuncRight``:
@@ -106,7 +106,8 @@ def survival_frame(
     """Return a clean frame with columns ``duration``, ``event`` (0/1), the covariates and group.
 
     A ``customers`` table (or ``Journeys``) given without ``duration``/``event`` uses
-    ``duration = tenure_months`` and ``event = exit_month not empty`` over signed customers.
+    ``duration = exit_month`` for exits and ``tenure_months`` for the censored, ``event =
+    exit_month not empty``, over signed customers.
     Otherwise ``duration`` defaults to ``"duration"`` and ``event`` to ``"event"``. Boolean
     covariates become 0/1; text or category covariates are dummy-coded against their first
     level (columns named ``<col>[<level>]``). Raises :class:`JourneyDataError` naming the
@@ -123,8 +124,11 @@ def survival_frame(
         where = "customers"
         if "signed" in data.columns:
             data = data.loc[data["signed"].to_numpy(dtype=bool)]
-        dur = _numeric(data, "tenure_months", where)
-        ev = data["exit_month"].notna().to_numpy(dtype="float64")
+        # an exit during month t (months since signing) happens at time t, the month the
+        # panel and the hazard metrics put it in; the censored are followed tenure_months
+        exit_m = data["exit_month"].to_numpy(dtype="float64", na_value=np.nan)
+        ev = (~np.isnan(exit_m)).astype("float64")
+        dur = np.where(ev == 1, exit_m, _numeric(data, "tenure_months", where))
     else:
         duration = duration or "duration"
         event = event or "event"
