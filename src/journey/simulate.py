@@ -170,6 +170,49 @@ def _competitor_path(sc: Scenario, T: int) -> np.ndarray:  # noqa: N803
     return np.where(entered, sc.competitor_attractiveness, sc.competitor_base)
 
 
+def _service_draws(sc: Scenario, u: np.ndarray, read: np.ndarray, person_q0: np.ndarray,
+                   sales_q: np.ndarray, rng: np.random.Generator, buf: _Buffers
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Service events of every month (rows t = 0..T-1) and the treatment quality they make.
+
+    Returns the event flags by kind, the quality before month noise (``base``: the sales
+    treatment at signing, then the contact person's quality plus the month's shocks) and the
+    forced exits. Quality of a contact person is redrawn when staff change.
+    """
+    u_problem, u_resolve, u_clause, u_out, u_mix, u_staff, _, u_forced = u
+    T, n = u_staff.shape  # noqa: N806
+    changed = u_staff < sc.staff_turnover
+    problem = u_problem < sc.problem_rate
+    out = u_out < sc.outbound_rate
+    for flag in (changed, problem, out):
+        flag[0] = False  # the signing month: still the salesperson's treatment
+    p_res = sc.resolution_rate * min(1.0, sc.handle_time_cap / sc.handle_time_needed)
+    resolved = problem & (u_resolve < p_res)
+    bite = problem & ~read & (u_clause < sc.clause_bite_rate)
+    care = out & (u_mix < sc.outbound_care)
+    upsell = out & ~care & (u_mix < sc.outbound_care + sc.outbound_upsell)
+    collect = out & ~care & ~upsell
+    # the contact person's quality: the latest draw, carried forward until the next change
+    draws = buf.get("draws", (T, n))
+    draws[0] = person_q0
+    draws[changed] = rng.normal(sc.service_quality, sc.service_quality_sd, int(changed.sum()))
+    last = np.where(changed, np.arange(T)[:, None], 0)
+    np.maximum.accumulate(last, axis=0, out=last)
+    base = np.take_along_axis(draws, last, axis=0)
+    base -= sc.new_staff_penalty * changed
+    base -= sc.problem_penalty * resolved
+    base -= sc.unresolved_penalty * (problem & ~resolved)
+    base -= sc.clause_shock * bite
+    base += sc.care_effect * care
+    base += sc.upsell_effect * upsell
+    base += sc.collection_effect * collect
+    base[0] = sales_q
+    flags = {"problem": problem, "resolution": resolved, "clause_shock": bite,
+             "care_call": care, "upsell_call": upsell, "collection_call": collect,
+             "staff_change": changed}
+    return flags, base, collect & (u_forced < sc.forced_exit_rate)
+
+
 def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # noqa: N803
                     id0: int, buf: _Buffers) -> Journeys:
     f32 = np.float32
@@ -236,67 +279,44 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
     _mark(ev[K], "contract_read", signed & read)
 
     # ---------- signing and service ----------
+    # What happens to a customer in a month (staff changes, problems, calls, clause shocks)
+    # does not depend on their satisfaction, so it is drawn for all months at once; only the
+    # recursive state (E, S, R, survival) runs month by month.
     term = sc.term_months
-    p_res = sc.resolution_rate * min(1.0, sc.handle_time_cap / sc.handle_time_needed)
-    c_care, c_up = sc.outbound_care, sc.outbound_care + sc.outbound_upsell
+    ev_flags, base, forced_all = _service_draws(sc, u, read, person_q, sales_q, rng, buf)
+    changed_all = ev_flags["staff_change"]
     fee, comp = _fee_path(sc, T), _competitor_path(sc, T)
     mental0 = sc.mental_base * trait + sc.sunk_investment
     pe_month, lead = sc.platform_exit_month, sc.announcement_lead
+    if 1 <= pe_month < T:  # leaving the platform: who is still reachable afterwards
+        window = u_migrate[max(pe_month - lead, 1):pe_month]
+        own = own | (platform_only & (window < sc.migration_rate).any(axis=0))
+        base[pe_month] -= sc.platform_exit_shock * ps * ~own
+        reach[K + pe_month:] = own
+    if sc.partners:
+        idea_all = u_idea < sc.idea_rate
+        idea_all[0] = False
+        adopted_all = idea_all & (u_adopt < sc.ideas_adopted)
+        ev_flags["idea"], ev_flags["idea_adopted"] = idea_all, adopted_all
     alive = signed.copy()
     r = np.zeros(n)
     w = np.ones(n)
-    reached = np.ones(n, bool)
     reason = np.full(n, -1, np.int8)
     exit_month = np.full(n, -1, np.int64)
     for t in range(T):
         j = K + t
-        if t == 0:  # the wedding: still the salesperson's treatment, not yet at risk
-            q = np.clip(sales_q + noise[j], 0, 10)
-            changed = np.zeros(n, bool)
-        else:
-            changed = u_staff[t] < sc.staff_turnover
-            person_q[changed] = rng.normal(sc.service_quality, sc.service_quality_sd,
-                                           int(changed.sum()))
-            problem = u_problem[t] < sc.problem_rate
-            resolved = problem & (u_resolve[t] < p_res)
-            unresolved = problem & ~resolved
-            bite = problem & ~read & (u_clause[t] < sc.clause_bite_rate)
-            out = u_out[t] < sc.outbound_rate
-            care = out & (u_mix[t] < c_care)
-            upsell = out & ~care & (u_mix[t] < c_up)
-            collect = out & ~care & ~upsell
-            q = (person_q + noise[j] - sc.new_staff_penalty * changed
-                 - sc.problem_penalty * resolved - sc.unresolved_penalty * unresolved
-                 - sc.clause_shock * bite + sc.care_effect * care
-                 + sc.upsell_effect * upsell + sc.collection_effect * collect)
-            if pe_month >= 0:
-                if pe_month - lead <= t < pe_month:
-                    own |= platform_only & (u_migrate[t] < sc.migration_rate)
-                if t == pe_month:
-                    reached = own.copy()
-                    q = q - sc.platform_exit_shock * ps * ~own
-            q = np.clip(q, 0, 10)
-            for kind, flag in (("problem", problem), ("resolution", resolved),
-                               ("clause_shock", bite), ("care_call", care),
-                               ("upsell_call", upsell), ("collection_call", collect),
-                               ("staff_change", changed)):
-                _mark(ev[j], kind, flag & alive)
+        q = np.clip(base[t] + noise[j], 0, 10)
         s = np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10)
-        r = np.where(changed, r * (1 - sc.bond_loss), r + sc.bond_growth * (1 - r))
+        r = np.where(changed_all[t], r * (1 - sc.bond_loss), r + sc.bond_growth * (1 - r))
         if sc.partners and t > 0:
-            idea = u_idea[t] < sc.idea_rate
-            adopted = idea & (u_adopt[t] < sc.ideas_adopted)
+            adopted, idea = adopted_all[t], idea_all[t]
             r = np.where(adopted, r + sc.heard_bond * (1 - r), r)
             r = np.where(idea & ~adopted, r * (1 - sc.heard_bond), r)
-            _mark(ev[j], "idea", idea & alive)
-            _mark(ev[j], "idea_adopted", adopted & alive)
             w = np.clip(w - sc.sow_erosion * max(comp[t], 0.0) * (1 - sc.sow_shield * r), 0, 1)
             sow[j] = w
-        if reach is not None:
-            reach[j] = reached
         E[j], Q[j], S[j], R[j] = e, q, s, r
         at_risk[j] = alive
-        if t > 0:
+        if t > 0:  # not at risk in the signing month
             b = fee[t] + sc.procedural_barrier + mental0 + sc.bond_weight * r
             gap = sc.satisfaction_target - s
             x = sc.alpha0 + sc.alpha_S * gap + sc.alpha_C * comp[t]
@@ -304,7 +324,7 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
                 x = x + sc.term_end_boost
             h[j] = hb = _logistic(x - np.maximum(0.0, sc.alpha_B + sc.alpha_SB * gap) * b)
             h0[j] = _logistic(x)
-            forced = collect & (u_forced[t] < sc.forced_exit_rate)
+            forced = forced_all[t]
             leave = alive & ((u_exit[t] < hb) | forced)
             exited[j] = leave
             if leave.any():
@@ -314,16 +334,20 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
                 why[forced] = 3
                 reason[leave] = why[leave]
                 exit_month[leave] = t
-            _mark(ev[j], "exit", leave)
-            if term > 0 and t == term:
-                _mark(ev[j], "rollover", alive & ~leave)
             alive &= ~leave
-        if pe_month >= 0 and t == max(pe_month - lead, 0):
-            _mark(ev[j], "platform_announce", at_risk[j] & (ps > 0))
-        if pe_month >= 0 and t == pe_month:
-            _mark(ev[j], "platform_exit", at_risk[j] & (ps > 0))
         e = e + sc.expectation_adapt * (q - e)
 
+    # ---------- the event log, as bits per customer-month ----------
+    in_service = at_risk[K:]
+    for kind, flag in ev_flags.items():
+        _mark(ev[K:], kind, flag & in_service)
+    _mark(ev[K:], "exit", exited[K:])
+    if 0 < term < T:
+        _mark(ev[K + term], "rollover", at_risk[K + term] & ~exited[K + term])
+    for kind, month in (("platform_announce", max(pe_month - lead, 0)),
+                        ("platform_exit", pe_month)):
+        if pe_month >= 0 and month < T:
+            _mark(ev[K + month], kind, at_risk[K + month] & (ps > 0))
     # surveys are answered in any month the customer is in the panel
     surveyed = at_risk & (u_survey < sc.survey_rate * sc.response_rate)
     ev |= surveyed.astype(np.uint32) << np.uint32(_K["survey"])
