@@ -56,6 +56,7 @@ def test_run_layout(first, reports):
     assert not list((reports / "toy" / ".staging").iterdir())
     m = json.loads((first.path / "manifest.json").read_text())
     assert m["status"] == "ok" and m["run_id"] == first.run_id and m["seed"] == 1
+    assert m["headline_metrics"] == ["mean_lifetime"]
     assert m["parameters"] == {"label": "toy", "n_customers": 200, "rate": 0.1, "seed": 1,
                                "verbose": False, "weights": [1.0, 2.0]}
     assert len(m["inputs"]["notebook"]["sha256"]) == 64

@@ -31,11 +31,11 @@ def _console():  # rich is imported lazily: the cached path must stay fast
     return Console(highlight=False)
 
 
-def _metrics_line(metrics: dict) -> str:
+def _metrics_line(metrics: dict, names: list[str] | None = None) -> str:
     from journey.study.sweep import headline
 
     shown = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-             for k, v in list(headline(metrics).items())[:6]]
+             for k, v in list(headline(metrics, names).items())[:8]]
     return ", ".join(shown)
 
 
@@ -81,7 +81,7 @@ def run_cmd(
         build_index(plan.reports)
         print(f"{plan.study.name}: run {result.run_id} done in {result.seconds:.1f} s → "
               f"{result.path}")
-    line = _metrics_line(result.metrics)
+    line = _metrics_line(result.metrics, result.manifest.get("headline_metrics"))
     if line:
         print(f"  {line}")
 
@@ -200,7 +200,7 @@ def inspect_cmd(
                             if defaults.get(k) != v)
         r.add_row(str(m.get("run_id")), str(m.get("status")),
                   str(m.get("timings", {}).get("finished", ""))[:19], changed or "(defaults)",
-                  _metrics_line(m["_metrics"]))
+                  _metrics_line(m["_metrics"], m.get("headline_metrics")))
     console.print(r)
 
 

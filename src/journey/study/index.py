@@ -73,8 +73,9 @@ def render(reports: Path) -> str:
             rdir: Path = m["_dir"]
             params = "<br>".join(f"<code>{html.escape(k)}={html.escape(_fmt(v))}</code>"
                                  for k, v in m.get("parameters", {}).items())
+            top = headline(m["_metrics"], m.get("headline_metrics"))
             metrics = "<br>".join(f"{html.escape(k)}: {html.escape(_fmt(v))}"
-                                  for k, v in headline(m["_metrics"]).items())
+                                  for k, v in top.items())
             outs = m.get("outputs", {})
             links = []
             for label, name in (("report", outs.get("html")), ("notebook", outs.get("notebook")),

@@ -20,10 +20,12 @@ from typing import Any
 
 RUN_DIR_ENV = "JOURNEY_RUN_DIR"
 METRICS_FILE = "metrics.json"
+HEADLINE_FILE = "headline.json"  # headline metric names; the runner moves them to the manifest
 FIGURES_DIR = "figures"
 PNG_METADATA = {"Software": None, "Creation Time": None}
 
 _metrics: dict[str, Any] = {}
+_headline: list[str] = []
 
 
 def run_dir() -> Path | None:
@@ -53,18 +55,28 @@ def dumps_metrics(metrics: dict[str, Any]) -> str:
     return json.dumps(metrics, sort_keys=True, indent=2, ensure_ascii=True) + "\n"
 
 
-def record_metric(name: str, value: Any) -> Any:
-    """Record a named number (or small structure) for ``metrics.json``; returns the stored value."""
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def record_metric(name: str, value: Any, headline: bool = False) -> Any:
+    """Record a named number (or small structure) for ``metrics.json``; returns the stored value.
+
+    ``headline=True`` marks it for the run summaries (``journey inspect``, the index, sweeps).
+    """
     if not isinstance(name, str) or not name:
         raise ValueError(f"metric name must be a non-empty string, got {name!r}")
     stored = _plain(value, name)
     _metrics[name] = stored
+    if headline and name not in _headline:
+        _headline.append(name)
     rd = run_dir()
     if rd is not None:
-        path = rd / METRICS_FILE
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(dumps_metrics(_metrics), encoding="utf-8")
-        tmp.replace(path)
+        _write(rd / METRICS_FILE, dumps_metrics(_metrics))
+        if headline:
+            _write(rd / HEADLINE_FILE, json.dumps(_headline) + "\n")
     return stored
 
 

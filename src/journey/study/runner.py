@@ -30,7 +30,13 @@ from journey.study import cache, notebookfile, params
 from journey.study.kernel import KERNEL_NAME, ensure_kernel
 from journey.study.locate import Study, find_study, reports_root
 from journey.study.provenance import git_state, package_versions, sha256_file
-from journey.study.record import FIGURES_DIR, METRICS_FILE, RUN_DIR_ENV, dumps_metrics
+from journey.study.record import (
+    FIGURES_DIR,
+    HEADLINE_FILE,
+    METRICS_FILE,
+    RUN_DIR_ENV,
+    dumps_metrics,
+)
 
 FAILED_DIR = "failed"
 STAGING_DIR = ".staging"
@@ -332,6 +338,9 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
         metrics_path = staging / METRICS_FILE
         metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
         metrics_path.write_text(dumps_metrics(metrics), encoding="utf-8")
+        headline_path = staging / HEADLINE_FILE
+        headline = json.loads(headline_path.read_text()) if headline_path.exists() else []
+        headline_path.unlink(missing_ok=True)
         figures = sorted(p.name for p in (staging / FIGURES_DIR).glob("*.png"))
         outputs: dict[str, Any] = {"notebook": out_nb.name, "metrics": METRICS_FILE,
                                    "figures": [f"{FIGURES_DIR}/{f}" for f in figures]}
@@ -346,6 +355,7 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
                    "total_s": round(time.perf_counter() - t0, 3)}
         status = "ok" if error is None else "failed"
         manifest = _manifest(plan, status, timings, outputs, error)
+        manifest["headline_metrics"] = headline
         if error is not None:
             _write_json(staging / "error.json", error)
         _write_json(staging / "manifest.json", manifest)

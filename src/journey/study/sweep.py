@@ -73,6 +73,7 @@ class SweepRow:
     metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    headline: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,7 +92,8 @@ class SweepResult:
 def _worker(plan: RunPlan, force: bool, timeout: float | None) -> dict[str, Any]:
     try:
         r = execute_plan(plan, force=force, timeout=timeout)
-        return {"status": r.status, "metrics": r.metrics, "seconds": r.seconds}
+        return {"status": r.status, "metrics": r.metrics, "seconds": r.seconds,
+                "headline": r.manifest.get("headline_metrics", [])}
     except StudyFailed as exc:
         return {"status": "failed", "error": str(exc), "seconds": exc.result.seconds}
 
@@ -116,6 +118,7 @@ def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
         hit = None if force else cache.cached_manifest(plan.study_dir, plan.key)
         if hit is not None:
             row.status, row.metrics = "cached", cache.metrics_of(plan.run_dir)
+            row.headline = hit.get("headline_metrics", [])
             if on_progress:
                 on_progress(row)
         else:
@@ -133,6 +136,7 @@ def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
                     row = rows[i]
                     row.status, row.seconds = out["status"], out["seconds"]
                     row.metrics, row.error = out.get("metrics", {}), out.get("error")
+                    row.headline = out.get("headline", [])
                     if on_progress:
                         on_progress(row)
 
@@ -146,19 +150,25 @@ def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
     return SweepResult(plans[0].study.name, rows, out_dir, csv_path, plot_path)
 
 
-def headline(metrics: Mapping[str, Any]) -> dict[str, float]:
-    """The scalar numeric metrics of a run (bools excluded), in name order."""
-    return {k: v for k, v in sorted(metrics.items())
-            if isinstance(v, int | float) and not isinstance(v, bool)}
+def headline(metrics: Mapping[str, Any], names: Sequence[str] | None = None) -> dict[str, float]:
+    """The run's headline metrics: ``names`` (as marked by the notebook) if any, else every
+    scalar numeric metric (bools excluded) in name order."""
+    chosen = [n for n in names if n in metrics] if names else sorted(metrics)
+    return {k: metrics[k] for k in chosen
+            if isinstance(metrics[k], int | float) and not isinstance(metrics[k], bool)}
+
+
+def _row_headline(r: SweepRow) -> dict[str, float]:
+    return headline(r.metrics, r.headline)
 
 
 def write_summary_csv(rows: Sequence[SweepRow], names: Sequence[str], path: Path) -> Path:
-    metric_names = sorted({k for r in rows for k in headline(r.metrics)})
+    metric_names = list(dict.fromkeys(k for r in rows for k in _row_headline(r)))
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow([*names, "run_id", "status", *metric_names])
         for r in rows:
-            m = headline(r.metrics)
+            m = _row_headline(r)
             w.writerow([json.dumps(r.values[n]) if isinstance(r.values[n], list | dict)
                         else r.values[n] for n in names]
                        + [r.run_id, r.status] + [m.get(k, "") for k in metric_names])
@@ -172,7 +182,7 @@ def write_summary_plot(rows: Sequence[SweepRow], names: Sequence[str], path: Pat
 
     from journey.study.record import figure_png
 
-    metric_names = sorted({k for r in rows for k in headline(r.metrics)})[:max_panels]
+    metric_names = list(dict.fromkeys(k for r in rows for k in _row_headline(r)))[:max_panels]
     if not metric_names:
         return None
     varying = [n for n in names if len({json.dumps(r.values[n]) for r in rows}) > 1] or list(names)
@@ -189,7 +199,7 @@ def write_summary_plot(rows: Sequence[SweepRow], names: Sequence[str], path: Pat
     for ax, metric in zip(axes, metric_names, strict=False):
         for label, grp in groups.items():
             pts = [(r.values[x_name] if numeric_x else labels.index(json.dumps(r.values[x_name])),
-                    headline(r.metrics)[metric]) for r in grp if metric in headline(r.metrics)]
+                    _row_headline(r)[metric]) for r in grp if metric in _row_headline(r)]
             pts.sort()
             if pts:
                 xs, ys = zip(*pts, strict=True)
