@@ -65,8 +65,12 @@ def run_cmd(
     if explain:
         print(cache.explain(plan.study_dir, plan.key, force=force))
         return
+    from journey.study.kernel import KernelError
+
     try:
         result = execute_plan(plan, force=force, timeout=timeout, show_code=show_code)
+    except KernelError as exc:
+        _fail(str(exc))
     except StudyFailed as exc:
         from journey.study.index import build_index
 
@@ -101,6 +105,7 @@ def sweep_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from journey.study.index import build_index
+    from journey.study.kernel import KernelError
     from journey.study.runner import StudyUsageError
     from journey.study.sweep import expand_grid, read_grid, run_sweep
 
@@ -118,7 +123,7 @@ def sweep_cmd(
 
             result = run_sweep(study, g, jobs=jobs, assignments=param or [], reports=reports,
                                force=force, timeout=timeout, on_progress=tick)
-    except StudyUsageError as exc:
+    except (StudyUsageError, KernelError) as exc:
         _fail(str(exc))
     build_index(result.directory.parents[2])
     counts: dict[str, int] = {}

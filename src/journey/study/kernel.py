@@ -17,6 +17,10 @@ KERNEL_NAME = "journey"
 DISPLAY_NAME = "Python (journey)"
 
 
+class KernelError(RuntimeError):
+    """The ``journey`` kernel cannot be made to start this environment's interpreter."""
+
+
 def _spec_python(spec_dir: str) -> str | None:
     try:
         spec = json.loads((Path(spec_dir) / "kernel.json").read_text(encoding="utf-8"))
@@ -25,11 +29,15 @@ def _spec_python(spec_dir: str) -> str | None:
         return None
 
 
-def kernel_ok() -> bool:
-    """True if the ``journey`` kernel resolves to a spec that starts the running interpreter."""
+def find_kernel_dir() -> str | None:
     from jupyter_client.kernelspec import KernelSpecManager
 
-    spec_dir = KernelSpecManager().find_kernel_specs().get(KERNEL_NAME)
+    return KernelSpecManager().find_kernel_specs().get(KERNEL_NAME)
+
+
+def kernel_ok() -> bool:
+    """True if the ``journey`` kernel resolves to a spec that starts the running interpreter."""
+    spec_dir = find_kernel_dir()
     if spec_dir is None:
         return False
     python = _spec_python(spec_dir)
@@ -54,6 +62,16 @@ def install_kernel(prefix: str | None = None) -> str:
 
 
 def ensure_kernel() -> None:
-    """Install the ``journey`` kernel unless a working one is already registered."""
+    """Install the ``journey`` kernel unless a working one is already registered.
+
+    Raises :class:`KernelError` if, after installing, the name still resolves to another
+    interpreter (a user-level spec that Jupyter prefers over this environment's).
+    """
+    if kernel_ok():
+        return
+    install_kernel()
     if not kernel_ok():
-        install_kernel()
+        found = find_kernel_dir()
+        python = _spec_python(found) if found else None
+        raise KernelError(f"Jupyter kernel '{KERNEL_NAME}' resolves to {found} (python {python}),"
+                          f" not {sys.executable}; remove that kernel spec or run `journey kernel`")
