@@ -130,3 +130,13 @@ def test_console_script_run_and_report(tmp_path):
     assert rep.returncode == 0 and (tmp_path / "index.html").exists()
     html = (tmp_path / "index.html").read_text()
     assert "n_customers=30" in html and "toy.html" in html
+
+
+def test_failing_notebook_exit_1_one_line(tmp_path):
+    res = cli.invoke(app, ["run", str(NB / "fails.ipynb"), "--reports", str(tmp_path)])
+    assert res.exit_code == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ZeroDivisionError in cell 4" in lines[0]
+    (failed,) = (tmp_path / "fails" / "failed").iterdir()
+    assert str(failed) in lines[0]
+    assert "failed" in (tmp_path / "index.html").read_text()
