@@ -137,3 +137,12 @@ def test_presets_lists_and_shows():
         assert name in res.stdout
     res = runner.invoke(app, ["presets", "housing"])
     assert res.exit_code == 0 and "mental_base" in res.stdout
+
+
+def test_cli_constants_mirror_the_library():
+    """The CLI keeps copies so that it starts without numpy; they must not drift."""
+    from journey import simulate, tables_io
+    from journey.cli import data_commands
+
+    assert data_commands.DEFAULT_CHUNK == simulate.DEFAULT_CHUNK
+    assert data_commands.FORMATS == tables_io.FORMATS

@@ -160,3 +160,21 @@ def test_failing_notebook_lands_in_failed_and_keeps_the_good_report(reports, mon
     assert json.loads((failed.path / "metrics.json").read_text()) == {"before": 1}
     assert (good.path / "manifest.json").read_bytes() == before  # good report intact
     assert cache.read_manifest(good.path)["status"] == "ok"
+
+
+def test_cache_key_follows_the_library_source(tmp_path, monkeypatch):
+    """Editing journey's code (same version number) must not reuse an old run."""
+    from journey.study import provenance
+
+    before = provenance.journey_fingerprint()
+    assert before == provenance.journey_fingerprint()  # stable
+    import journey
+
+    root = Path(journey.__file__).parent
+    probe = root / "_fingerprint_probe.py"
+    try:
+        probe.write_text("# a library edit\n")
+        after = provenance.journey_fingerprint()
+    finally:
+        probe.unlink()
+    assert after != before and after.split("+")[0] == before.split("+")[0]

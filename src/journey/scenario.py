@@ -14,14 +14,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from journey.errors import ScenarioError
+
 
 def P(default: Any, lo: float | None, hi: float | None, unit: str, note: str) -> Any:  # noqa: N802
     """A model parameter: default, closed bounds, unit and a literature note."""
     return Field(default, ge=lo, le=hi, description=note, json_schema_extra={"unit": unit})
-
-
-class ScenarioError(ValueError):
-    """A scenario file or mapping is invalid; the message names the key."""
 
 
 class Scenario(BaseModel):

@@ -17,6 +17,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from journey.errors import JourneyDataError
+
 PHASES = ("courtship", "signing", "service", "renewal", "exit")
 ACTORS = ("sales", "service", "collections", "community", "platform")
 CHANNELS = ("face", "phone", "email", "letter", "platform")
@@ -163,10 +165,6 @@ TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, EVENTS, PANEL)}
 MODEL_ONLY: dict[str, list[str]] = {
     t.name: [c.name for c in t.columns if c.model_only] for t in TABLES.values()
 }
-
-
-class JourneyDataError(ValueError):
-    """A table does not meet the journey schema. The message names where and what."""
 
 
 def _where(source: str | None, table: Table) -> str:

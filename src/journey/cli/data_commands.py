@@ -7,21 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from journey.cli.app import app
-from journey.scenario import PRESETS, Scenario, ScenarioError, load_preset
-from journey.schema import JourneyDataError, Journeys
-from journey.simulate import DEFAULT_CHUNK, simulate_chunks
-from journey.tables_io import FORMATS, CohortWriter, validate_path
+from journey.errors import JourneyDataError, ScenarioError
+
+# numpy, pandas and the simulator are imported inside the commands, so that commands which do
+# not need them (``journey run`` on a cached study, ``journey list``) start fast.
 
 T = TypeVar("T")
-console = Console()
+FORMATS = ("parquet", "csv")
+DEFAULT_CHUNK = 10_000  # journey.simulate.DEFAULT_CHUNK; checked by the tests
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
 USER_ERRORS = (JourneyDataError, ScenarioError, ValueError, FileExistsError, FileNotFoundError,
                OSError)
 
@@ -50,7 +52,7 @@ class Summary:
         self.s_sum: dict[str, float] = {}
         self.s_n: dict[str, int] = {}
 
-    def add(self, j: Journeys) -> None:
+    def add(self, j) -> None:
         c = j.customers
         self.prospects += len(c)
         self.signed += int(c["signed"].sum())
@@ -61,7 +63,9 @@ class Summary:
             self.s_sum[str(phase)] = self.s_sum.get(str(phase), 0.0) + float(row["sum"])
             self.s_n[str(phase)] = self.s_n.get(str(phase), 0) + int(row["size"])
 
-    def render(self, out: Path) -> Table:
+    def render(self, out: Path):
+        from rich.table import Table
+
         t = Table(title=f"cohort written to {out}", show_header=True)
         t.add_column("measure")
         t.add_column("value", justify="right")
@@ -80,7 +84,8 @@ class Summary:
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="folder to write the tables into")],
-    preset: Annotated[str | None, typer.Option(help=f"one of {', '.join(PRESETS)}")] = None,
+    preset: Annotated[str | None, typer.Option(help="a shipped preset (see journey presets)")
+                      ] = None,
     scenario: Annotated[Path | None, typer.Option(help="a scenario YAML file")] = None,
     customers: Annotated[int, typer.Option(help="prospects entering courtship")] = 10_000,
     months: Annotated[int, typer.Option(help="months followed after signing")] = 36,
@@ -90,6 +95,19 @@ def simulate(
         DEFAULT_CHUNK),
 ) -> None:
     """Simulate a cohort and write customers, events and panel tables to OUT."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from journey.scenario import Scenario, load_preset
+    from journey.simulate import simulate_chunks
+    from journey.tables_io import CohortWriter
+
     if (preset is None) == (scenario is None):
         fail("give exactly one of --preset NAME or --scenario FILE")
     if fmt not in FORMATS:
@@ -109,14 +127,16 @@ def simulate(
                 summary.add(part)
 
     guarded(run)
-    console.print(summary.render(out))
+    _console().print(summary.render(out))
 
 
 @app.command()
 def validate(path: Annotated[Path, typer.Argument(help="a cohort folder or one table file")]
              ) -> None:
     """Check a cohort folder (or one table file) against the journey schema."""
-    console.print(guarded(lambda: validate_path(path)), highlight=False)
+    from journey.tables_io import validate_path
+
+    _console().print(guarded(lambda: validate_path(path)), highlight=False)
 
 
 @app.command()
@@ -124,6 +144,13 @@ def presets(
     name: Annotated[str | None, typer.Argument(help="show one preset's parameters")] = None,
 ) -> None:
     """List the shipped scenario presets, or show one with its parameters."""
+    import numpy as np
+    import pandas as pd
+    from rich.table import Table
+
+    from journey.scenario import PRESETS, Scenario, load_preset
+
+    console = _console()
     if name is None:
         t = Table(title="presets")
         t.add_column("name")

@@ -2,8 +2,8 @@
 
 Inputs are either the ``customers`` table (or a :class:`~journey.schema.Journeys`), where the
 duration is ``exit_month`` for exits (``tenure_months`` for the censored) and the event is
-``exit_month`` not empty (prospects that never signed are left out), or a plain DataFrame with a duration column, a 0/1 event column and
-covariates.
+``exit_month`` not empty (prospects that never signed are left out), or a plain DataFrame with
+a duration column, a 0/1 event column and covariates.
 
 Kaplan–Meier (Kaplan & Meier 1958), on ``statsmodels.duration.SurvfuncRight``:
 ``S(t) = Π_{t_j ≤ t} (1 − d_j / n_j)``, Greenwood's (1926) variance

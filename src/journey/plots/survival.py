@@ -23,8 +23,8 @@ def survival_by_group(customers: pd.DataFrame | Journeys, group: str, *, alpha: 
     the log-rank p-value (Mantel 1966) in the legend title.
 
     Duration and event as in :func:`journey.models.survival.survival_frame`: the exit month
-    (or ``tenure_months`` when censored) and ``exit_month`` not empty, over signed customers. Curves and intervals come from
-    :func:`journey.models.survival.kaplan_meier`, the test from
+    (or ``tenure_months`` when censored) and ``exit_month`` not empty, over signed customers.
+    Curves and intervals come from :func:`journey.models.survival.kaplan_meier`, the test from
     :func:`~journey.models.survival.logrank_test` (left out with a single group).
     """
     km = kaplan_meier(customers, group=group)

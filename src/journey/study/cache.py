@@ -4,7 +4,7 @@ key = sha256 of the canonical JSON of
   - the sha256 of the notebook's code cells (in order; Markdown and outputs do not count),
   - the canonical parameters (every parameter, defaults included, sorted by name),
   - the sha256 of every input file a parameter names,
-  - the journey version.
+  - the journey version and a hash of its source code (``provenance.journey_fingerprint``).
 The run id is the first 12 hex digits of the key, so the same inputs find the same directory.
 """
 
@@ -114,7 +114,7 @@ def _diff(old: dict[str, Any], new: CacheKey) -> list[str]:
         if oi.get(name) != new.inputs.get(name):
             why.append(f"input {name} changed")
     if oc.get("journey_version") != new.journey_version:
-        why.append(f"journey version {oc.get('journey_version')} → {new.journey_version}")
+        why.append(f"journey code {oc.get('journey_version')} → {new.journey_version}")
     return why
 
 

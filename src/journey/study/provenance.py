@@ -25,6 +25,22 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def journey_fingerprint() -> str:
+    """The journey version plus a hash of its installed source (``.py`` and preset files).
+
+    A cached run is reused only with the same library code: an edit to ``src/journey`` without
+    a version bump still invalidates the cache.
+    """
+    from journey import __version__
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".yaml")):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    return f"{__version__}+src.{h.hexdigest()[:12]}"
+
+
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:

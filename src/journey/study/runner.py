@@ -29,7 +29,12 @@ from typing import Any
 from journey.study import cache, notebookfile, params
 from journey.study.kernel import KERNEL_NAME, ensure_kernel
 from journey.study.locate import Study, find_study, reports_root
-from journey.study.provenance import git_state, package_versions, sha256_file
+from journey.study.provenance import (
+    git_state,
+    journey_fingerprint,
+    package_versions,
+    sha256_file,
+)
 from journey.study.record import (
     FIGURES_DIR,
     HEADLINE_FILE,
@@ -132,8 +137,6 @@ def plan_run(study_ref: str, assignments: Sequence[str] = (),
     Precedence: notebook defaults < ``param_files`` (in order) < ``values`` < ``assignments``
     (``"name=value"`` strings, typed by the parameter's annotation).
     """
-    from journey import __version__
-
     try:
         study = find_study(study_ref)
     except ValueError as exc:
@@ -153,7 +156,7 @@ def plan_run(study_ref: str, assignments: Sequence[str] = (),
     except ValueError as exc:
         raise StudyUsageError(f"{study.name}: {exc}") from None
     key, inputs = cache.make_key(notebookfile.code_sources(nb), canon, study.path.parent,
-                                 __version__)
+                                 journey_fingerprint())
     return RunPlan(study, nb, specs, canon, key, inputs, files, reports_root(reports))
 
 
