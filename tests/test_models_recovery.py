@@ -233,8 +233,11 @@ def test_ordinal_recovers_simulator_rating_noise() -> None:
     res = fit_ordinal(j, ["S"], distr="probit")
     sigma = sc.rating_noise_sd
     truth = {"S": 1 / sigma, "cut[4|5]": 4.5 / sigma, "cut[6|7]": 6.5 / sigma}
-    ok = covered(res.summary(), truth)
-    assert all(ok.values()), res.summary()
+    # one cohort, three parameters: within 3 standard errors (a 95% interval would miss one
+    # of three about 14% of the time by chance alone; coverage is tested across seeds above)
+    summ = res.summary()
+    z = {k: abs(summ.loc[k, "estimate"] - v) / summ.loc[k, "se"] for k, v in truth.items()}
+    assert max(z.values()) < 3, summ
 
 
 def test_plots_return_figures() -> None:

@@ -39,7 +39,7 @@ class Scenario(BaseModel):
                              "perceived quality of sales treatment; courtship is charm")
     sales_quality_sd: float = P(1.0, 0.0, 5.0, "points", "spread of sales treatment across reps")
     promise_inflation: float = P(1.0, 0.0, 5.0, "points",
-                                 "how far promises lift expectation above the treatment seen")
+                                 "promises lift the offer seen (and expectations) above delivery")
     prior_satisfaction: float = P(5.0, 0.0, 10.0, "points",
                                   "a prospect's satisfaction before the first contact")
     conversion_logit: float = P(0.0, -10.0, 10.0, "logit",

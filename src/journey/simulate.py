@@ -6,12 +6,14 @@ over months, because satisfaction, expectation, bond and survival are recursive 
 
 The model (MODEL.md), per customer and month ``t``:
 
-* perceived quality ``Q_t``: sales treatment in courtship and at signing; afterwards the contact
-  person's quality, noise, problems (resolved or not), hidden-clause shocks, outbound calls;
+* perceived quality ``Q_t``: in courtship and at signing the sales treatment plus the promises
+  ``π`` (the offer as the prospect sees it); afterwards the contact person's quality, noise,
+  problems (resolved or not), hidden-clause shocks, outbound calls;
 * disconfirmation ``D_t = Q_t - E_{t-1}`` (Oliver 1980);
 * satisfaction ``S_t = clip(S_{t-1} + λ (Q_t + δ D_t - S_{t-1}), 0, 10)``;
-* expectation ``E_t = E_{t-1} + a (Q_t + π - E_{t-1})`` in courtship (promises ``π`` lift it,
-  ``a = 0.5``), ``E_t = E_{t-1} + a_E (Q_t - E_{t-1})`` afterwards;
+* expectation ``E_t = E_{t-1} + a (Q_t - E_{t-1})``, fast in courtship (``a = 0.5``: it forms
+  on the promised offer), slow afterwards (``a = a_E``); promises thus buy conversion and are
+  paid for in disconfirmation after signing;
 * bond ``R_t = R_{t-1} + g (1 - R_{t-1})``, or ``R_{t-1} (1 - ℓ)`` when the contact person leaves;
 * barriers in months of price: ``F`` (fee still owed, plus financing balance), ``P`` (constant),
   ``M = m · trait + w_R · R + sunk``; ``B = F + P + M``;
@@ -206,7 +208,7 @@ def _service_draws(sc: Scenario, u: np.ndarray, read: np.ndarray, person_q0: np.
     base += sc.care_effect * care
     base += sc.upsell_effect * upsell
     base += sc.collection_effect * collect
-    base[0] = sales_q
+    base[0] = sales_q + sc.promise_inflation  # the wedding: promises still believed
     flags = {"problem": problem, "resolution": resolved, "clause_shock": bite,
              "care_call": care, "upsell_call": upsell, "collection_call": collect,
              "staff_change": changed}
@@ -265,11 +267,10 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
     s = np.full(n, sc.prior_satisfaction)
     for j in range(K):
         active = j >= K - court_len
-        q = np.clip(sales_q + noise[j], 0, 10)
+        q = np.clip(sales_q + sc.promise_inflation + noise[j], 0, 10)
         s = np.where(active, np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10), s)
         E[j], Q[j], S[j] = e, q, s
-        target = q + sc.promise_inflation
-        e = np.where(active, np.clip(e + COURTSHIP_FORMATION * (target - e), 0, 10), e)
+        e = np.where(active, e + COURTSHIP_FORMATION * (q - e), e)
         at_risk[j] = active
         _mark(ev[j], "contact", active & (contacts[j] > 0))
     signed = u_conv < _logistic(sc.conversion_logit + sc.conversion_slope * (s - 7.0))

@@ -277,7 +277,10 @@ def kaplan_meier(
     if group is None:
         df["group"] = "all"
     parts, groups = [], []
-    for g, sub in df.groupby("group", sort=True):
+    # groups in order of first appearance (a categorical keeps its level order), so that a
+    # caller controls the order of curves and colours
+    for g, sub in df.groupby("group", sort=isinstance(df["group"].dtype, pd.CategoricalDtype),
+                             observed=True):
         groups.append(g)
         sf = SurvfuncRight(sub["duration"].to_numpy(), sub["event"].to_numpy())
         n, d = sf.n_risk.astype(float), sf.n_events.astype(float)
