@@ -44,7 +44,7 @@ from journey.schema import (
     Journeys,
 )
 
-DEFAULT_CHUNK = 10_000
+DEFAULT_CHUNK = 16_000
 COURTSHIP_FORMATION = 0.5  # expectation forms fast while promises are made
 MAX_COURTSHIP = 12
 
@@ -181,19 +181,29 @@ def _service_draws(sc: Scenario, u: np.ndarray, read: np.ndarray, person_q0: np.
     treatment at signing, then the contact person's quality plus the month's shocks) and the
     forced exits. Quality of a contact person is redrawn when staff change.
     """
-    u_problem, u_resolve, u_clause, u_out, u_mix, u_staff, _, u_forced = u
+    u_problem, u_out, u_staff = u
     T, n = u_staff.shape  # noqa: N806
     changed = u_staff < sc.staff_turnover
     problem = u_problem < sc.problem_rate
     out = u_out < sc.outbound_rate
     for flag in (changed, problem, out):
         flag[0] = False  # the signing month: still the salesperson's treatment
+
+    def given(cond: np.ndarray, p: float) -> np.ndarray:
+        """A Bernoulli(p) outcome drawn only where ``cond`` holds (False elsewhere)."""
+        hit = np.zeros_like(cond)
+        hit[cond] = rng.random(int(cond.sum()), dtype=np.float32) < p
+        return hit
+
     p_res = sc.resolution_rate * min(1.0, sc.handle_time_cap / sc.handle_time_needed)
-    resolved = problem & (u_resolve < p_res)
-    bite = problem & ~read & (u_clause < sc.clause_bite_rate)
-    care = out & (u_mix < sc.outbound_care)
-    upsell = out & ~care & (u_mix < sc.outbound_care + sc.outbound_upsell)
+    resolved = given(problem, p_res)
+    bite = given(problem & ~read, sc.clause_bite_rate)
+    mix = np.full(out.shape, np.float32(2.0))  # > 1: no call
+    mix[out] = rng.random(int(out.sum()), dtype=np.float32)
+    care = mix < sc.outbound_care
+    upsell = ~care & (mix < sc.outbound_care + sc.outbound_upsell)
     collect = out & ~care & ~upsell
+    forced = given(collect, sc.forced_exit_rate)
     # the contact person's quality: the latest draw, carried forward until the next change
     draws = buf.get("draws", (T, n))
     draws[0] = person_q0
@@ -212,13 +222,13 @@ def _service_draws(sc: Scenario, u: np.ndarray, read: np.ndarray, person_q0: np.
     flags = {"problem": problem, "resolution": resolved, "clause_shock": bite,
              "care_call": care, "upsell_call": upsell, "collection_call": collect,
              "staff_change": changed}
-    return flags, base, collect & (u_forced < sc.forced_exit_rate)
+    return flags, base, forced
 
 
 def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # noqa: N803
                     id0: int, buf: _Buffers) -> Journeys:
     f32 = np.float32
-    # ---------- customer-level draws ----------
+    # ---------- prospect-level draws ----------
     court_len = np.clip(1 + rng.poisson(sc.courtship_months - 1.0, n), 1, MAX_COURTSHIP)
     K = int(court_len.max())
     W = K + T  # time axis: j = 0..W-1, month = j - K
@@ -238,75 +248,83 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
     captured = sc.keep_contact_data & (rng.random(n) < sc.owned_capture)
     own = ~platform_only | captured
     u_conv = rng.random(n)
-
-    # ---------- month-level draws (time-major: row j is one month of all customers) ----------
-    noise = rng.standard_normal(dtype=f32, out=buf.get("noise", (W, n), f32))
-    noise *= f32(sc.month_noise_sd)
-    contacts = rng.poisson(sc.courtship_contacts, (K, n)).astype(np.uint8)
-    u = rng.random(dtype=f32, out=buf.get("u", (8, T, n), f32))
-    u_problem, u_resolve, u_clause, u_out, u_mix, u_staff, u_exit, u_forced = u
-    u_survey = rng.random(dtype=f32, out=buf.get("u_survey", (W, n), f32))
-    if sc.partners:
-        u_idea, u_adopt = rng.random((2, T, n), dtype=f32)
-    if sc.platform_exit_month >= 0:
-        u_migrate = rng.random((T, n), dtype=f32)
-
-    # ---------- state kept for the panel (time-major) ----------
-    # E, Q, S and at_risk are written for every month below; the rest start filled
-    E, Q, S = (buf.get(k, (W, n)) for k in "EQS")
-    R, h, h0 = (buf.get(k, (W, n), fill=0.0) for k in ("R", "h", "h0"))
-    sow = buf.get("sow", (W, n), fill=1.0) if sc.partners else None
-    reach = buf.get("reach", (W, n), bool, True) if sc.platform_exit_month >= 0 else None
-    at_risk = buf.get("at_risk", (W, n), bool)  # the row exists in the panel
-    exited = buf.get("exited", (W, n), bool, False)
-    ev = buf.get("ev", (W, n), np.uint32, 0)  # bit k set: an event of EVENT_KINDS[k] this month
     lam, dlt = sc.satisfaction_lambda, sc.disconfirmation_weight
 
-    # ---------- courtship ----------
+    # ---------- courtship: every prospect ----------
+    noise_c = rng.standard_normal((K, n), dtype=f32) * f32(sc.month_noise_sd)
+    contacts = rng.poisson(sc.courtship_contacts, (K, n)).astype(np.uint8)
+    Ec, Qc, Sc = np.empty((3, K, n))
+    active = np.arange(K)[:, None] >= K - court_len  # the prospect is being courted
     e = np.full(n, sc.prior_satisfaction)
     s = np.full(n, sc.prior_satisfaction)
     for j in range(K):
-        active = j >= K - court_len
-        q = np.clip(sales_q + sc.promise_inflation + noise[j], 0, 10)
-        s = np.where(active, np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10), s)
-        E[j], Q[j], S[j] = e, q, s
-        e = np.where(active, e + COURTSHIP_FORMATION * (q - e), e)
-        at_risk[j] = active
-        _mark(ev[j], "contact", active & (contacts[j] > 0))
+        q = np.clip(sales_q + sc.promise_inflation + noise_c[j], 0, 10)
+        s = np.where(active[j], np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10), s)
+        Ec[j], Qc[j], Sc[j] = e, q, s
+        e = np.where(active[j], e + COURTSHIP_FORMATION * (q - e), e)
     signed = u_conv < _logistic(sc.conversion_logit + sc.conversion_slope * (s - 7.0))
+    expectation = e.copy()
+    ev = np.zeros((W, n), np.uint32)  # bit k set: an event of EVENT_KINDS[k] this month
+    _mark(ev[:K], "contact", active & (contacts > 0))
     ev[K - 1] |= np.uint32(1 << _K["offer"])
-    at_risk[:K] &= signed  # prospects who never sign have no panel rows
     _mark(ev[K], "signing", signed)
     _mark(ev[K], "contract_read", signed & read)
 
-    # ---------- signing and service ----------
+    # ---------- signing and service: signed customers only (columns of the arrays below) ----
+    sidx = np.flatnonzero(signed)
+    m = len(sidx)
+    read_n, trait_n = read, trait
+    read, trait, person_q, sales_q = read[sidx], trait[sidx], person_q[sidx], sales_q[sidx]
+    ps_s, platform_only_s, own_s = ps[sidx], platform_only[sidx], own[sidx]
+    e, s = e[sidx], s[sidx]
+    noise = rng.standard_normal(dtype=f32, out=buf.get("noise", (T, m), f32))
+    noise *= f32(sc.month_noise_sd)
+    u = rng.random(dtype=f32, out=buf.get("u", (4, T, m), f32))
+    u_exit = u[3]
+    u_survey = rng.random(dtype=f32, out=buf.get("u_survey", (W, m), f32))
+    if sc.partners:
+        u_idea, u_adopt = rng.random((2, T, m), dtype=f32)
+    if sc.platform_exit_month >= 0:
+        u_migrate = rng.random((T, m), dtype=f32)
+
+    # state kept for the panel, time-major (W x m); courtship rows copied from above
+    E, Q, S, R, h, h0 = (buf.get(k, (W, m)) for k in ("E", "Q", "S", "R", "h", "h0"))
+    E[:K], Q[:K], S[:K] = Ec[:, sidx], Qc[:, sidx], Sc[:, sidx]
+    R[:K] = h[:K] = h0[:K] = h[K] = h0[K] = 0.0  # no bond or risk before signing
+    sow = buf.get("sow", (W, m), fill=1.0) if sc.partners else None
+    reach = buf.get("reach", (W, m), bool, True) if sc.platform_exit_month >= 0 else None
+    at_risk = buf.get("at_risk", (W, m), bool)  # the row exists in the panel
+    at_risk[:K] = active[:, sidx]
+    exited = buf.get("exited", (W, m), bool, False)
+
     # What happens to a customer in a month (staff changes, problems, calls, clause shocks)
     # does not depend on their satisfaction, so it is drawn for all months at once; only the
     # recursive state (E, S, R, survival) runs month by month.
     term = sc.term_months
-    ev_flags, base, forced_all = _service_draws(sc, u, read, person_q, sales_q, rng, buf)
+    ev_flags, base, forced_all = _service_draws(sc, u[:3], read, person_q, sales_q, rng, buf)
     changed_all = ev_flags["staff_change"]
     fee, comp = _fee_path(sc, T), _competitor_path(sc, T)
     mental0 = sc.mental_base * trait + sc.sunk_investment
+    held0 = mental0 + sc.procedural_barrier  # the barrier parts that do not change
     pe_month, lead = sc.platform_exit_month, sc.announcement_lead
     if 1 <= pe_month < T:  # leaving the platform: who is still reachable afterwards
         window = u_migrate[max(pe_month - lead, 1):pe_month]
-        own = own | (platform_only & (window < sc.migration_rate).any(axis=0))
-        base[pe_month] -= sc.platform_exit_shock * ps * ~own
-        reach[K + pe_month:] = own
+        own_s = own_s | (platform_only_s & (window < sc.migration_rate).any(axis=0))
+        base[pe_month] -= sc.platform_exit_shock * ps_s * ~own_s
+        reach[K + pe_month:] = own_s
     if sc.partners:
         idea_all = u_idea < sc.idea_rate
         idea_all[0] = False
         adopted_all = idea_all & (u_adopt < sc.ideas_adopted)
         ev_flags["idea"], ev_flags["idea_adopted"] = idea_all, adopted_all
-    alive = signed.copy()
-    r = np.zeros(n)
-    w = np.ones(n)
-    reason = np.full(n, -1, np.int8)
-    exit_month = np.full(n, -1, np.int64)
+    alive = np.ones(m, bool)
+    r = np.zeros(m)
+    w = np.ones(m)
+    reason = np.full(m, -1, np.int8)
+    exit_month = np.full(m, -1, np.int64)
     for t in range(T):
         j = K + t
-        q = np.clip(base[t] + noise[j], 0, 10)
+        q = np.clip(base[t] + noise[t], 0, 10)
         s = np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10)
         r = np.where(changed_all[t], r * (1 - sc.bond_loss), r + sc.bond_growth * (1 - r))
         if sc.partners and t > 0:
@@ -318,7 +336,7 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
         E[j], Q[j], S[j], R[j] = e, q, s, r
         at_risk[j] = alive
         if t > 0:  # not at risk in the signing month
-            b = fee[t] + sc.procedural_barrier + mental0 + sc.bond_weight * r
+            b = held0 + (fee[t] + sc.bond_weight * r)
             gap = sc.satisfaction_target - s
             x = sc.alpha0 + sc.alpha_S * gap + sc.alpha_C * comp[t]
             if term > 0 and t == term:
@@ -328,41 +346,55 @@ def _simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # n
             forced = forced_all[t]
             leave = alive & ((u_exit[t] < hb) | forced)
             exited[j] = leave
-            if leave.any():
-                why = np.where(gap * sc.alpha_S >= sc.alpha_C * comp[t], 0, 1).astype(np.int8)
+            who = np.flatnonzero(leave)
+            if len(who):
                 if term > 0 and t == term:
-                    why[:] = 2
-                why[forced] = 3
-                reason[leave] = why[leave]
-                exit_month[leave] = t
+                    why = np.full(len(who), 2, np.int8)
+                else:  # the larger push: dissatisfaction (0) or the competitor (1)
+                    why = (gap[who] * sc.alpha_S < sc.alpha_C * comp[t]).astype(np.int8)
+                why[forced[who]] = 3
+                reason[who] = why
+                exit_month[who] = t
             alive &= ~leave
         e = e + sc.expectation_adapt * (q - e)
 
     # ---------- the event log, as bits per customer-month ----------
+    ev_s = buf.get("ev", (W, m), np.uint32, 0)
     in_service = at_risk[K:]
     for kind, flag in ev_flags.items():
-        _mark(ev[K:], kind, flag & in_service)
-    _mark(ev[K:], "exit", exited[K:])
+        _mark(ev_s[K:], kind, flag & in_service)
+    _mark(ev_s[K:], "exit", exited[K:])
     if 0 < term < T:
-        _mark(ev[K + term], "rollover", at_risk[K + term] & ~exited[K + term])
+        _mark(ev_s[K + term], "rollover", at_risk[K + term] & ~exited[K + term])
     for kind, month in (("platform_announce", max(pe_month - lead, 0)),
                         ("platform_exit", pe_month)):
         if pe_month >= 0 and month < T:
-            _mark(ev[K + month], kind, at_risk[K + month] & (ps > 0))
+            _mark(ev_s[K + month], kind, at_risk[K + month] & (ps_s > 0))
     # surveys are answered in any month the customer is in the panel
     surveyed = at_risk & (u_survey < sc.survey_rate * sc.response_rate)
-    ev |= surveyed.astype(np.uint32) << np.uint32(_K["survey"])
+    ev_s |= surveyed.astype(np.uint32) << np.uint32(_K["survey"])
+    ev[:, sidx] |= ev_s
 
+    # back to every prospect
+    own[sidx] = own_s
+    reason_n = np.full(n, -1, np.int8)
+    reason_n[sidx] = reason
+    exit_n = np.full(n, -1, np.int64)
+    exit_n[sidx] = exit_month
+    tenure = np.zeros(n, np.int64)
+    tenure[sidx] = at_risk[K:].sum(axis=0)
     state = _State(E=E, Q=Q, S=S, R=R, h=h, h0=h0, sow=sow, reach=reach, at_risk=at_risk,
-                   exited=exited, ev=ev, contacts=contacts)
-    cust = dict(court_len=court_len, signed=signed, read=read, trait=trait, volume=volume,
-                own=own, exit_month=exit_month, reason=reason, mental0=mental0, ps=ps)
+                   exited=exited, ev=ev, contacts=contacts, sidx=sidx)
+    cust = dict(court_len=court_len, signed=signed, read_n=read_n, trait=trait_n, volume=volume,
+                own=own, exit_month=exit_n, reason=reason_n, tenure=tenure,
+                expectation=expectation, mental0=mental0, ps=ps_s)
     return _tables(sc, n, T, K, id0, state, cust, fee, comp, rng)
 
 
 @dataclass
 class _State:
-    """Time-major (month x customer) arrays the month loop fills."""
+    """Arrays the simulation fills: the panel state is time-major over signed customers
+    (``W x m``, columns ``sidx`` of the prospects); the event bits cover every prospect."""
 
     E: np.ndarray
     Q: np.ndarray
@@ -376,6 +408,7 @@ class _State:
     exited: np.ndarray
     ev: np.ndarray
     contacts: np.ndarray
+    sidx: np.ndarray
 
 
 def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
@@ -390,31 +423,37 @@ def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
 def _tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: _State,  # noqa: N803
             c: dict, fee: np.ndarray, comp: np.ndarray, rng: np.random.Generator) -> Journeys:
     W = K + T
+    m = len(st.sidx)
     ids = np.arange(id0, id0 + n, dtype=np.int64)
+    sids = ids[st.sidx]
     months = np.arange(W, dtype=np.int64) - K
     phase_of_j = _phase_grid(K, T, sc.term_months)
 
     # panel rows in customer-major order, gathered from the time-major state
     ci, cj = np.divmod(np.flatnonzero(st.at_risk.T), W)
-    tm = cj * n + ci
+    tm = cj * m + ci
 
     def g(a: np.ndarray) -> np.ndarray:
         return a.reshape(-1)[tm]
 
     served = cj >= K
-    t_of = np.maximum(cj - K, 0)
+
+    def by_j(path: np.ndarray) -> np.ndarray:
+        """A path over service months, zero in courtship, indexed by the time axis j."""
+        return np.concatenate([np.zeros(K), path])
+
     e_, q_, r_ = g(st.E), g(st.Q), g(st.R)
     panel = pd.DataFrame(copy=False, data={
-        "customer_id": ids[ci], "month": months[cj],
+        "customer_id": sids[ci], "month": months[cj],
         "phase": pd.Categorical.from_codes(phase_of_j[cj], PHASES),
         "E": e_, "Q": q_, "D": q_ - e_, "S": g(st.S), "R": r_,
-        "F": np.where(served, fee[t_of], 0.0),
-        "P": np.where(served, sc.procedural_barrier, 0.0),
-        "M": np.where(served, c["mental0"][ci] + sc.bond_weight * r_, 0.0),
-        "C": np.where(served, comp[t_of], 0.0),
+        "F": by_j(fee)[cj],
+        "P": by_j(np.full(T, sc.procedural_barrier))[cj],
+        "M": c["mental0"][ci] * served + sc.bond_weight * r_,  # R = 0 before signing
+        "C": by_j(comp)[cj],
         "h": g(st.h), "h0": g(st.h0), "exited": g(st.exited), "alive": ~g(st.exited),
         "share_of_wallet": g(st.sow) if st.sow is not None else np.ones(len(ci)),
-        "platform_share": c["ps"][ci],
+        "platform_share": c["ps"][ci] if sc.platform_share > 0 else np.zeros(len(ci)),
         "reachable": g(st.reach) if st.reach is not None else np.ones(len(ci), bool),
     })
 
@@ -434,7 +473,10 @@ def _tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: _State,  # noqa:
         ei, ej, ek = np.repeat(ei, reps), np.repeat(ej, reps), np.repeat(ek, reps)
     rating = np.full(len(ek), np.nan)
     sv = ek == _K["survey"]
-    answer = st.S.reshape(-1)[ej[sv] * n + ei[sv]] + rng.normal(0, sc.rating_noise_sd, sv.sum())
+    col = np.full(n, -1, np.int64)  # prospect -> column of the signed customers' state
+    col[st.sidx] = np.arange(m)
+    noise = rng.normal(0, sc.rating_noise_sd, sv.sum())
+    answer = st.S.reshape(-1)[ej[sv] * m + col[ei[sv]]] + noise
     rating[sv] = np.clip(np.rint(answer), 0, 10)
     events = pd.DataFrame(copy=False, data={
         "customer_id": ids[ei], "month": months[ej],
@@ -460,14 +502,14 @@ def _tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: _State,  # noqa:
             np.full(n, FEE_SCHEDULES.index(sc.fee_schedule), np.int8), FEE_SCHEDULES),
         "exit_fee": np.full(n, sc.exit_fee if sc.term_months > 0 else 0.0),
         "price": np.full(n, sc.price),
-        "read_contract": signed & c["read"],
+        "read_contract": signed & c["read_n"],
         "is_partner": np.full(n, sc.partners),
         "volume": c["volume"],
         "owned_contact": c["own"],
-        "expectation": st.E[K].copy(),  # E is a reused buffer
-        "mental_trait": c["trait"],
+        "expectation": c["expectation"],
+        "mental_trait": c["trait"],  # every prospect's
         "exit_month": exit_m,
         "exit_reason": pd.Categorical.from_codes(c["reason"], EXIT_REASONS),
-        "tenure_months": st.at_risk[K:].sum(axis=0).astype(np.int64),
+        "tenure_months": c["tenure"],
     })
     return Journeys(customers, events, panel)

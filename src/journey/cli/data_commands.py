@@ -17,7 +17,7 @@ from journey.errors import JourneyDataError, ScenarioError
 
 T = TypeVar("T")
 FORMATS = ("parquet", "csv")
-DEFAULT_CHUNK = 10_000  # journey.simulate.DEFAULT_CHUNK; checked by the tests
+DEFAULT_CHUNK = 16_000  # journey.simulate.DEFAULT_CHUNK; checked by the tests
 
 
 def _console():
