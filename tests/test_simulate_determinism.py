@@ -56,3 +56,16 @@ def test_chunks_do_not_share_memory_with_later_chunks():
     alone = next(iter(simulate_chunks(sc, 1000, 18, seed=8, chunk_size=1000)))
     for name in ("customers", "events", "panel"):
         assert getattr(parts[0], name).equals(getattr(alone, name)), name
+
+
+def test_event_bits_expand_in_order():
+    """Each set bit becomes one event, cells in order, kinds ascending within a cell."""
+    from journey.simulate import _expand_bits
+
+    rng = np.random.default_rng(0)
+    bits = rng.integers(1, 2**18, 2000, dtype=np.uint32)
+    bits[::3] = 1 << rng.integers(0, 18, len(bits[::3]))  # many single-event cells
+    where = np.sort(rng.choice(10**6, len(bits), replace=False))
+    got_where, got_kind = _expand_bits(bits, where)
+    want = [(w, k) for w, b in zip(where, bits, strict=True) for k in range(18) if b >> k & 1]
+    assert list(zip(got_where.tolist(), got_kind.tolist(), strict=True)) == want

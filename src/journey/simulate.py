@@ -420,6 +420,27 @@ def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
     return ph
 
 
+def _expand_bits(bits: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One (position, bit index) pair per set bit, positions kept in order, bits ascending.
+
+    Most cells hold one event: their bit index comes from the float exponent; cells with
+    several are unpacked.
+    """
+    count = np.bitwise_count(bits).astype(np.int64)
+    start = np.cumsum(count) - count
+    kind = np.empty(int(count.sum()), np.int64)
+    single = count == 1
+    kind[start[single]] = np.frexp(bits[single].astype(np.float64))[1] - 1
+    multi = np.flatnonzero(~single)
+    nbytes = (len(EVENT_KINDS) + 7) // 8
+    packed = bits[multi].astype("<u4").view(np.uint8).reshape(-1, 4)[:, :nbytes]
+    pos = np.flatnonzero(np.unpackbits(packed, axis=1, bitorder="little"))
+    local, bit = np.divmod(pos, 8 * nbytes)
+    rank = np.arange(len(pos)) - np.searchsorted(local, local)
+    kind[start[multi[local]] + rank] = bit
+    return np.repeat(where, count), kind
+
+
 def _tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: _State,  # noqa: N803
             c: dict, fee: np.ndarray, comp: np.ndarray, rng: np.random.Generator) -> Journeys:
     W = K + T
@@ -461,10 +482,7 @@ def _tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: _State,  # noqa:
     # in kind order, so the log comes out sorted by customer, month and kind without a sort
     cells = np.ascontiguousarray(st.ev.T).reshape(-1)
     cell = np.flatnonzero(cells)
-    nbytes = (len(EVENT_KINDS) + 7) // 8
-    packed = cells[cell].astype("<u4").view(np.uint8).reshape(-1, 4)[:, :nbytes]
-    pos = np.flatnonzero(np.unpackbits(packed, axis=1, bitorder="little"))
-    cell, ek = cell[pos // (8 * nbytes)], pos % (8 * nbytes)
+    cell, ek = _expand_bits(cells[cell], cell)
     ei, ej = np.divmod(cell, W)
     is_contact = ek == _K["contact"]
     if is_contact.any():  # several sales contacts in a month: one row each
