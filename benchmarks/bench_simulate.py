@@ -28,7 +28,7 @@ def run_simulator(n: int, months: int, seed: int, write: str | None) -> dict:
     from journey.tables_io import CohortWriter
 
     sc = load_preset("telecom")
-    rows = events = 0
+    rows = events = signed = 0
     t0 = time.perf_counter()
     if write:
         with CohortWriter(write, "parquet", overwrite=True) as w:
@@ -36,12 +36,14 @@ def run_simulator(n: int, months: int, seed: int, write: str | None) -> dict:
                 w.write(part)
                 rows += len(part.panel)
                 events += len(part.events)
+                signed += int(part.customers["signed"].sum())
     else:
         for part in simulate_chunks(sc, n, months, seed):
             rows += len(part.panel)  # all three tables are built as DataFrames
             events += len(part.events)
+            signed += int(part.customers["signed"].sum())
     dt = time.perf_counter() - t0
-    return {"seconds": dt, "panel_rows": rows, "events": events}
+    return {"seconds": dt, "panel_rows": rows, "events": events, "signed": signed}
 
 
 def run_bare(n: int, months: int, seed: int) -> dict:
@@ -115,8 +117,9 @@ def main() -> None:
     rate = cm / sim["seconds"]
     bare_rate = cm / bare["seconds"]
     py_rate = small * T / py["seconds"]
-    print(f"cohort: {n:,} prospects x {T} months = {cm:,} customer-months"
-          f" ({sim['panel_rows']:,} panel rows, {sim['events']:,} events)")
+    print(f"cohort: {n:,} prospects x {T} months = {cm:,} customer-months on the cohort clock;"
+          f" {sim['signed']:,} signed ({sim['signed'] * T:,} signed customer-months),"
+          f" {sim['panel_rows']:,} panel rows, {sim['events']:,} events")
     print(f"{'run':<34}{'seconds':>9}{'M cust-months/s':>17}{'peak RSS MB':>13}")
     print(f"{'journey simulate (3 tables)':<34}{sim['seconds']:>9.2f}{rate / 1e6:>17.2f}"
           f"{sim['peak_rss_mb']:>13.0f}")
@@ -124,6 +127,8 @@ def main() -> None:
           f"{bare['peak_rss_mb']:>13.0f}")
     print(f"{'per-customer Python loop':<34}{py['seconds']:>9.2f}{py_rate / 1e6:>17.2f}"
           f"{py['peak_rss_mb']:>13.0f}   (on {small:,} customers)")
+    print(f"  per signed customer-month: {sim['signed'] * T / sim['seconds'] / 1e6:.2f} M/s;"
+          f" panel rows written to DataFrames: {sim['panel_rows'] / sim['seconds'] / 1e6:.2f} M/s")
     if a.write:
         w = measure("simulator", n, T, a.seed, a.write)
         print(f"{'journey simulate + Parquet write':<34}{w['seconds']:>9.2f}"
