@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from journey import datasets
+from journey import datasets, published
 from journey.models.bgnbd import fit_bgnbd
 from journey.models.gammagamma import fit_gammagamma
 from journey.models.sbg import fit_sbg, sbg_derl, survivors_table
@@ -23,7 +23,7 @@ def fh2007() -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     ("segment", "alpha", "beta", "ll"),
-    [("regular", 0.704, 1.182, -1680.27), ("high_end", 0.668, 3.806, -1611.16)],
+    [(s, v["alpha"], v["beta"], v["loglik"]) for s, v in published.SBG_FADER_HARDIE_2007.items()],
 )
 def test_sbg_reproduces_fader_hardie_2007(fh2007, segment, alpha, beta, ll):
     res = fit_sbg(fh2007[segment].to_numpy()[:8])  # years 0..7: fit on years 1-7
@@ -116,13 +116,13 @@ def bgnbd(cdnow):
 
 def test_bgnbd_reproduces_fhl_2005(bgnbd, cdnow):
     assert len(cdnow) == 2357
-    p = bgnbd.params
+    p, pub = bgnbd.params, published.BGNBD_FADER_HARDIE_LEE_2005
     assert bgnbd.converged
-    assert p["r"] == pytest.approx(0.243, abs=0.002)
-    assert p["alpha"] == pytest.approx(4.414, abs=0.02)
-    assert p["a"] == pytest.approx(0.793, abs=0.002)
-    assert p["b"] == pytest.approx(2.426, abs=0.02)
-    assert bgnbd.loglik == pytest.approx(-9582.4, abs=0.05)
+    assert p["r"] == pytest.approx(pub["r"], abs=0.002)
+    assert p["alpha"] == pytest.approx(pub["alpha"], abs=0.02)
+    assert p["a"] == pytest.approx(pub["a"], abs=0.002)
+    assert p["b"] == pytest.approx(pub["b"], abs=0.02)
+    assert bgnbd.loglik == pytest.approx(pub["loglik"], abs=0.05)
 
 
 def test_bgnbd_conditional_expectation_paper_example(bgnbd):
@@ -163,11 +163,10 @@ def test_gammagamma_reproduces_fhl_2005(cdnow):
     rep = cdnow.loc[cdnow["x"] > 0]
     assert len(rep) == 946
     gg = fit_gammagamma(rep["x"], rep["zbar"])
-    p = gg.params
+    p, pub = gg.params, published.GAMMAGAMMA_FADER_HARDIE_LEE_2005
     assert gg.converged
-    assert p["p"] == pytest.approx(6.25, abs=0.02)
-    assert p["q"] == pytest.approx(3.74, abs=0.02)
-    assert p["v"] == pytest.approx(15.44, abs=0.02)
+    for name in ("p", "q", "v"):
+        assert p[name] == pytest.approx(pub[name], abs=0.02), name
     # conditional expectation is a weighted mean of the population mean and the own mean
     e = gg.conditional_expected_spend(np.array([1.0, 10.0]), np.array([100.0, 100.0]))
     assert gg.population_mean < e[0] < e[1] < 100.0
@@ -194,12 +193,7 @@ def test_pls_reproduces_ecsi_on_mobi(mobi):
     res = fit_pls(mobi, datasets.MOBI_BLOCKS, n_boot=0)
     assert res.converged
     p = res.params
-    published = {  # R seminr, mobi demo (STUDIES.md)
-        "Image -> Expectation": 0.5049, "Expectation -> Quality": 0.5567,
-        "Quality -> Satisfaction": 0.5120, "Value -> Satisfaction": 0.1948,
-        "Satisfaction -> Loyalty": 0.4855, "Satisfaction -> Complaints": 0.5281,
-    }
-    for path, value in published.items():
+    for path, value in published.ECSI_SEMINR_MOBI.items():  # R seminr, mobi demo
         assert p[path] == pytest.approx(value, abs=0.001), path
     # a single-indicator construct is its standardised indicator
     cusco = (mobi["CUSCO"] - mobi["CUSCO"].mean()) / mobi["CUSCO"].std()
