@@ -34,6 +34,7 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.tools.numdiff import approx_fprime
 
 from journey.models.base import FitResult, new_axes
+from journey.models.design import covariate_columns
 from journey.schema import JourneyDataError, Journeys
 
 if TYPE_CHECKING:
@@ -66,29 +67,7 @@ def survey_ratings(data: Journeys) -> pd.DataFrame:
 
 
 def _matrix(df: pd.DataFrame, covariates: Sequence[str], where: str) -> pd.DataFrame:
-    out = {}
-    for c in covariates:
-        if c not in df.columns:
-            raise JourneyDataError(f"{where}: covariate column '{c}' is missing")
-        s = df[c]
-        if (isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype)
-                or pd.api.types.is_object_dtype(s.dtype)):
-            values = s.astype("object").to_numpy()
-            levels = sorted(set(values[~pd.isna(values)]), key=str)
-            for lv in levels[1:]:
-                out[f"{c}[{lv}]"] = (values == lv).astype("float64")
-            if s.isna().any():
-                row = int(np.flatnonzero(s.isna().to_numpy())[0])
-                raise JourneyDataError(f"{where}: column '{c}' row {row}: empty value")
-            continue
-        x = s.to_numpy(dtype="float64", na_value=np.nan)
-        bad = ~np.isfinite(x)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise JourneyDataError(f"{where}: column '{c}' row {row}: empty or infinite value;"
-                                   " expected a number")
-        out[c] = x
-    return pd.DataFrame(out, index=df.index)
+    return pd.DataFrame(covariate_columns(df, covariates, where), index=df.index)
 
 
 # --------------------------------------------------------------------------- ordinal

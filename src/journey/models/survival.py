@@ -57,6 +57,7 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from journey.models.base import FitResult, new_axes
+from journey.models.design import covariate_columns, numeric_column
 from journey.schema import JourneyDataError, Journeys
 
 if TYPE_CHECKING:
@@ -79,21 +80,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- input
-
-
-def _numeric(df: pd.DataFrame, col: str, where: str) -> np.ndarray:
-    s = df[col]
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.to_numpy(dtype="float64")
-    if not pd.api.types.is_numeric_dtype(s.dtype):
-        raise JourneyDataError(f"{where}: column '{col}' has dtype {s.dtype}; expected numbers")
-    x = s.to_numpy(dtype="float64", na_value=np.nan)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise JourneyDataError(f"{where}: column '{col}' row {row}: empty or infinite value;"
-                               " expected a finite number")
-    return x
 
 
 def survival_frame(
@@ -128,7 +114,7 @@ def survival_frame(
         # panel and the hazard metrics put it in; the censored are followed tenure_months
         exit_m = data["exit_month"].to_numpy(dtype="float64", na_value=np.nan)
         ev = (~np.isnan(exit_m)).astype("float64")
-        dur = np.where(ev == 1, exit_m, _numeric(data, "tenure_months", where))
+        dur = np.where(ev == 1, exit_m, numeric_column(data, "tenure_months", where))
     else:
         duration = duration or "duration"
         event = event or "event"
@@ -137,8 +123,8 @@ def survival_frame(
                 raise JourneyDataError(f"{where}: column '{c}' is missing; expected the "
                                        + ("duration" if c == duration else "0/1 event")
                                        + " column (or pass duration=/event= names)")
-        dur = _numeric(data, duration, where)
-        ev = _numeric(data, event, where)
+        dur = numeric_column(data, duration, where)
+        ev = numeric_column(data, event, where)
         bad = (ev != 0) & (ev != 1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
@@ -151,23 +137,7 @@ def survival_frame(
         raise JourneyDataError(f"{where}: column '{col}' row {row}: negative duration"
                                f" {dur[row]:g}; expected a duration >= 0")
     out = {"duration": dur, "event": ev}
-    for c in covariates:
-        if c not in data.columns:
-            raise JourneyDataError(f"{where}: covariate column '{c}' is missing")
-        s = data[c]
-        if (isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype)
-                or pd.api.types.is_object_dtype(s.dtype)):
-            if s.isna().any():
-                row = int(np.flatnonzero(s.isna().to_numpy())[0])
-                raise JourneyDataError(f"{where}: column '{c}' row {row}: empty value")
-            levels = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
-                      else sorted(s.astype("object").unique()))
-            values = s.astype("object").to_numpy()
-            levels = [lv for lv in levels if (values == lv).any()]
-            for lv in levels[1:]:
-                out[f"{c}[{lv}]"] = (values == lv).astype("float64")
-        else:
-            out[c] = _numeric(data, c, where)
+    out.update(covariate_columns(data, covariates, where))
     if group is not None:
         if group not in data.columns:
             raise JourneyDataError(f"{where}: group column '{group}' is missing")
