@@ -179,6 +179,7 @@ def write_summary_plot(rows: Sequence[SweepRow], names: Sequence[str], path: Pat
                        max_panels: int = 6) -> Path | None:
     """One panel per headline metric against the first varying parameter (byte-stable PNG)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     from journey.study.record import figure_png
 
@@ -208,6 +209,8 @@ def write_summary_plot(rows: Sequence[SweepRow], names: Sequence[str], path: Pat
         ax.set_xlabel(x_name)
         if not numeric_x:
             ax.set_xticks(range(len(labels)), labels, rotation=30)
+        elif all(isinstance(r.values[x_name], int) for r in rows):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # seeds, sizes: whole ticks
     for ax in axes[len(metric_names):]:
         ax.set_visible(False)
     if len(groups) > 1 and len(groups) <= 8:
