@@ -290,3 +290,31 @@ def test_survivors_table_on_a_simulated_cohort():
     for k in tab["period"].iloc[1:]:
         alive = p.loc[(p["month"] == k * term - 1) & p["alive"], "customer_id"].nunique()
         assert alive == tab["survivors"].iloc[k]
+
+
+def test_sbg_without_heterogeneity_says_so():
+    """Retention flat in tenure (a constant 30% churn) is the sBG's geometric limit: the fit
+    must not claim convergence."""
+    import warnings as _w
+
+    from journey.models.sbg import fit_sbg
+
+    survivors = [1000 * 0.7**t for t in range(8)]
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always")
+        res = fit_sbg(np.round(survivors))
+    assert not res.converged
+    assert "heterogeneity" in res.info["warning"]
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+
+
+def test_survivors_table_past_the_last_exit_when_nobody_is_censored():
+    import pandas as pd
+
+    from journey.models.sbg import survivors_table
+
+    customers = pd.DataFrame({
+        "signed": [True, True, True], "term_months": [12, 12, 12],
+        "exit_month": pd.array([5, 13, 30], dtype="Int64"), "tenure_months": [6, 14, 31]})
+    table = survivors_table(customers, n_periods=4)
+    assert table["survivors"].tolist() == [3, 2, 1, 0, 0]

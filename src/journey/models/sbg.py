@@ -21,6 +21,7 @@ renewal decision, with discount rate d per period,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -162,8 +163,20 @@ def fit_sbg(survivors: Sequence[float] | np.ndarray | pd.Series,
     """
     s = _check_survivors(survivors)
     params, cov, ll, ok = fit_positive_mle(lambda th: _negll(th, s), x0, ["alpha", "beta"])
+    # polarization index phi = 1 / (alpha + beta + 1): 0 when every customer has the same churn
+    # probability, 1 when churn probabilities sit at 0 and 1 (Fader & Hardie 2007)
+    phi = float(1.0 / (params.sum() + 1.0))
+    info: dict[str, object] = {"polarization": phi}
+    if phi < 0.005 or not np.isfinite(ll) or ll >= 0:
+        # alpha, beta -> infinity at a fixed ratio is the sBG's limit without heterogeneity
+        # (a constant churn rate); the likelihood is flat there and not identified
+        ok = False
+        info["warning"] = (
+            "no heterogeneity in churn: retention does not rise with tenure, so alpha and beta"
+            " run off to infinity (the geometric limit); use a constant churn rate instead")
+        warnings.warn(f"fit_sbg: {info['warning']}", RuntimeWarning, stacklevel=2)
     return SBGResult(params=params, cov=cov, loglik=ll, nobs=int(s[0]), converged=ok,
-                     ci_scale="log", survivors=s)
+                     ci_scale="log", info=info, survivors=s)
 
 
 def survivors_table(customers: pd.DataFrame, period_months: int | None = None,
@@ -200,10 +213,12 @@ def survivors_table(customers: pd.DataFrame, period_months: int | None = None,
     censored = np.isnan(exit_m)
     # whole periods each customer is known to have survived
     lived = np.where(censored, tenure, exit_m) // period_months
-    known = int(np.min(lived[censored])) if censored.any() else int(np.max(lived))
+    # with nobody censored every status is known at any horizon (survivors are 0 after the last
+    # exit); otherwise only up to the shortest censored observation
+    known = int(np.min(lived[censored])) if censored.any() else None
     if n_periods is None:
-        n_periods = known
-    elif n_periods > known:
+        n_periods = known if known is not None else int(np.max(lived))
+    elif known is not None and n_periods > known:
         raise ValueError(
             f"n_periods={n_periods} exceeds the {known} periods over which every censored "
             "customer is observed"
