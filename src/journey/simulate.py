@@ -423,21 +423,19 @@ def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
 def _expand_bits(bits: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One (position, bit index) pair per set bit, positions kept in order, bits ascending.
 
-    Most cells hold one event: their bit index comes from the float exponent; cells with
-    several are unpacked.
+    The pairs of a cell are consecutive, so a cell's slots in the output are known from the
+    counts alone: single-event cells (most) get the index of their one bit directly
+    (``popcount(v - 1)`` for ``v = 2^k``), cells with several are unpacked.
     """
-    count = np.bitwise_count(bits).astype(np.int64)
-    start = np.cumsum(count) - count
-    kind = np.empty(int(count.sum()), np.int64)
+    count = np.bitwise_count(bits)
     single = count == 1
-    kind[start[single]] = np.frexp(bits[single].astype(np.float64))[1] - 1
-    multi = np.flatnonzero(~single)
+    owner_single = np.repeat(single, count)  # for each output slot: its cell has one event
+    kind = np.empty(len(owner_single), np.int64)
+    kind[owner_single] = np.bitwise_count(bits[single] - np.uint32(1))
     nbytes = (len(EVENT_KINDS) + 7) // 8
-    packed = bits[multi].astype("<u4").view(np.uint8).reshape(-1, 4)[:, :nbytes]
+    packed = bits[~single].astype("<u4").view(np.uint8).reshape(-1, 4)[:, :nbytes]
     pos = np.flatnonzero(np.unpackbits(packed, axis=1, bitorder="little"))
-    local, bit = np.divmod(pos, 8 * nbytes)
-    rank = np.arange(len(pos)) - np.searchsorted(local, local)
-    kind[start[multi[local]] + rank] = bit
+    kind[~owner_single] = pos % (8 * nbytes)
     return np.repeat(where, count), kind
 
 
