@@ -60,7 +60,7 @@ def test_chunks_do_not_share_memory_with_later_chunks():
 
 def test_event_bits_expand_in_order():
     """Each set bit becomes one event, cells in order, kinds ascending within a cell."""
-    from journey.simulate import _expand_bits
+    from journey.simulate.tables import expand_bits as _expand_bits
 
     rng = np.random.default_rng(0)
     bits = rng.integers(1, 2**18, 2000, dtype=np.uint32)

@@ -1,0 +1,181 @@
+"""From the simulator's arrays to the three journey tables.
+
+The panel state is kept time-major (month x signed customer) while the month loop runs; here it
+is gathered into customer-major rows. Events are kept as bits per customer-month (bit ``k``: an
+event of ``EVENT_KINDS[k]``), which expand into a log already sorted by customer, month and kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from journey.scenario import Scenario
+from journey.schema import (
+    ACTORS,
+    CHANNELS,
+    EVENT_KINDS,
+    EXIT_REASONS,
+    FEE_SCHEDULES,
+    PHASES,
+    Journeys,
+)
+
+KIND_BIT = {k: i for i, k in enumerate(EVENT_KINDS)}
+_PH = {p: i for i, p in enumerate(PHASES)}
+# channel and actor of each event kind, in EVENT_KINDS order
+_KIND_CHANNEL = np.array([CHANNELS.index(c) for c in (
+    "face", "face", "face", "letter", "phone", "phone", "letter", "phone", "phone", "phone",
+    "email", "email", "letter", "face", "email", "platform", "platform", "letter")], np.int8)
+_KIND_ACTOR = np.array([ACTORS.index(a) for a in (
+    "sales", "sales", "sales", "sales", "service", "service", "service", "service", "sales",
+    "collections", "service", "service", "service", "community", "community", "platform",
+    "platform", "service")], np.int8)
+assert len(_KIND_CHANNEL) == len(_KIND_ACTOR) == len(EVENT_KINDS)
+
+
+def mark(bits: np.ndarray, kind: str, flag: np.ndarray) -> None:
+    """Set the bit of ``kind`` where ``flag`` holds (one month, all customers)."""
+    bits |= flag.astype(np.uint32) << np.uint32(KIND_BIT[kind])
+
+
+@dataclass
+class State:
+    """Arrays the simulation fills: the panel state is time-major over signed customers
+    (``W x m``, columns ``sidx`` of the prospects); the event bits cover every prospect."""
+
+    E: np.ndarray
+    Q: np.ndarray
+    S: np.ndarray
+    R: np.ndarray
+    h: np.ndarray
+    h0: np.ndarray
+    sow: np.ndarray | None
+    reach: np.ndarray | None
+    at_risk: np.ndarray
+    exited: np.ndarray
+    ev: np.ndarray
+    contacts: np.ndarray
+    sidx: np.ndarray
+
+
+def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
+    ph = np.full(K + T, _PH["service"], np.int8)
+    ph[:K] = _PH["courtship"]
+    ph[K] = _PH["signing"]
+    if 0 < term < T:
+        ph[K + term] = _PH["renewal"]
+    return ph
+
+
+def expand_bits(bits: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One (position, bit index) pair per set bit, positions kept in order, bits ascending.
+
+    The pairs of a cell are consecutive, so a cell's slots in the output are known from the
+    counts alone: single-event cells (most) get the index of their one bit directly
+    (``popcount(v - 1)`` for ``v = 2^k``), cells with several are unpacked.
+    """
+    count = np.bitwise_count(bits)
+    single = count == 1
+    owner_single = np.repeat(single, count)  # for each output slot: its cell has one event
+    kind = np.empty(len(owner_single), np.int64)
+    kind[owner_single] = np.bitwise_count(bits[single] - np.uint32(1))
+    nbytes = (len(EVENT_KINDS) + 7) // 8
+    packed = bits[~single].astype("<u4").view(np.uint8).reshape(-1, 4)[:, :nbytes]
+    pos = np.flatnonzero(np.unpackbits(packed, axis=1, bitorder="little"))
+    kind[~owner_single] = pos % (8 * nbytes)
+    return np.repeat(where, count), kind
+
+
+def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N803
+            c: dict, fee: np.ndarray, comp: np.ndarray, rng: np.random.Generator) -> Journeys:
+    W = K + T
+    m = len(st.sidx)
+    ids = np.arange(id0, id0 + n, dtype=np.int64)
+    sids = ids[st.sidx]
+    months = np.arange(W, dtype=np.int64) - K
+    phase_of_j = _phase_grid(K, T, sc.term_months)
+
+    # panel rows in customer-major order, gathered from the time-major state
+    ci, cj = np.divmod(np.flatnonzero(st.at_risk.T), W)
+    tm = cj * m + ci
+
+    def g(a: np.ndarray) -> np.ndarray:
+        return a.reshape(-1)[tm]
+
+    served = cj >= K
+
+    def by_j(path: np.ndarray) -> np.ndarray:
+        """A path over service months, zero in courtship, indexed by the time axis j."""
+        return np.concatenate([np.zeros(K), path])
+
+    e_, q_, r_ = g(st.E), g(st.Q), g(st.R)
+    panel = pd.DataFrame(copy=False, data={
+        "customer_id": sids[ci], "month": months[cj],
+        "phase": pd.Categorical.from_codes(phase_of_j[cj], PHASES),
+        "E": e_, "Q": q_, "D": q_ - e_, "S": g(st.S), "R": r_,
+        "F": by_j(fee)[cj],
+        "P": by_j(np.full(T, sc.procedural_barrier))[cj],
+        "M": c["mental0"][ci] * served + sc.bond_weight * r_,  # R = 0 before signing
+        "C": by_j(comp)[cj],
+        "h": g(st.h), "h0": g(st.h0), "exited": g(st.exited), "alive": ~g(st.exited),
+        "share_of_wallet": g(st.sow) if st.sow is not None else np.ones(len(ci)),
+        "platform_share": c["ps"][ci] if sc.platform_share > 0 else np.zeros(len(ci)),
+        "reachable": g(st.reach) if st.reach is not None else np.ones(len(ci), bool),
+    })
+
+    # events: cells (customer, month) in customer-major order, then the set bits of each cell
+    # in kind order, so the log comes out sorted by customer, month and kind without a sort
+    cells = np.ascontiguousarray(st.ev.T).reshape(-1)
+    cell = np.flatnonzero(cells)
+    cell, ek = expand_bits(cells[cell], cell)
+    ei, ej = np.divmod(cell, W)
+    is_contact = ek == KIND_BIT["contact"]
+    if is_contact.any():  # several sales contacts in a month: one row each
+        reps = np.ones(len(ek), np.int64)
+        reps[is_contact] = st.contacts[ej[is_contact], ei[is_contact]]
+        ei, ej, ek = np.repeat(ei, reps), np.repeat(ej, reps), np.repeat(ek, reps)
+    rating = np.full(len(ek), np.nan)
+    sv = ek == KIND_BIT["survey"]
+    col = np.full(n, -1, np.int64)  # prospect -> column of the signed customers' state
+    col[st.sidx] = np.arange(m)
+    noise = rng.normal(0, sc.rating_noise_sd, sv.sum())
+    answer = st.S.reshape(-1)[ej[sv] * m + col[ei[sv]]] + noise
+    rating[sv] = np.clip(np.rint(answer), 0, 10)
+    events = pd.DataFrame(copy=False, data={
+        "customer_id": ids[ei], "month": months[ej],
+        "phase": pd.Categorical.from_codes(
+            np.where(ek == KIND_BIT["exit"], _PH["exit"], phase_of_j[ej]).astype(np.int8), PHASES),
+        "channel": pd.Categorical.from_codes(_KIND_CHANNEL[ek], CHANNELS),
+        "actor": pd.Categorical.from_codes(_KIND_ACTOR[ek], ACTORS),
+        "kind": pd.Categorical.from_codes(ek.astype(np.int8), EVENT_KINDS),
+        "rating": rating,
+    })
+
+    exit_month = c["exit_month"]
+    exit_m = pd.arrays.IntegerArray(np.maximum(exit_month, 0), exit_month < 0)
+    signed = c["signed"]
+    customers = pd.DataFrame(copy=False, data={
+        "customer_id": ids,
+        "segment": pd.array([sc.segment] * n, dtype="string"),
+        "courtship_months": c["court_len"].astype(np.int64),
+        "signed": signed,
+        "signed_month": np.zeros(n, np.int64),
+        "term_months": np.full(n, sc.term_months, np.int64),
+        "fee_schedule": pd.Categorical.from_codes(
+            np.full(n, FEE_SCHEDULES.index(sc.fee_schedule), np.int8), FEE_SCHEDULES),
+        "exit_fee": np.full(n, sc.exit_fee if sc.term_months > 0 else 0.0),
+        "price": np.full(n, sc.price),
+        "read_contract": signed & c["read_n"],
+        "is_partner": np.full(n, sc.partners),
+        "volume": c["volume"],
+        "owned_contact": c["own"],
+        "expectation": c["expectation"],
+        "mental_trait": c["trait"],  # every prospect's
+        "exit_month": exit_m,
+        "exit_reason": pd.Categorical.from_codes(c["reason"], EXIT_REASONS),
+        "tenure_months": c["tenure"],
+    })
+    return Journeys(customers, events, panel)
