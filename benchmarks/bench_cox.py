@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.hazard_regression import PHReg
 
-from journey.models.survival import fit_cox, kaplan_meier
+from journey.models.cox import fit_cox
+from journey.models.survival import kaplan_meier
 
 COVARIATES = ["x0", "x1", "fee"]
 

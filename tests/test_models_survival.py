@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from statsmodels.duration.hazard_regression import PHReg
 
-from journey.models.survival import fit_cox, kaplan_meier, logrank_test, survival_frame
+from journey.models.cox import fit_cox
+from journey.models.survival import kaplan_meier, logrank_test, survival_frame
 from journey.schema import JourneyDataError
 
 TOL = 1e-6

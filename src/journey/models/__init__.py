@@ -14,12 +14,13 @@
 
 from journey.models.base import FitResult
 from journey.models.bgnbd import fit_bgnbd
+from journey.models.cox import fit_cox
 from journey.models.gammagamma import fit_gammagamma
 from journey.models.hazard import fit_exit_hazard
 from journey.models.pls import fit_pls
 from journey.models.satisfaction import fit_honeymoon, fit_ordinal
 from journey.models.sbg import fit_sbg
-from journey.models.survival import fit_cox, kaplan_meier, logrank_test
+from journey.models.survival import kaplan_meier, logrank_test
 
 __all__ = [
     "FitResult",

@@ -51,9 +51,7 @@ class FitResult:
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """Tidy table, one row per parameter: estimate, se, ci_low, ci_high (level 1 − alpha)."""
-        if not 0 < alpha < 1:
-            raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = two_sided_z(alpha)
         est, se = self.params, self.se
         if self.ci_scale == "log":
             half = z * se / est
@@ -73,6 +71,13 @@ class FitResult:
 
     def plot(self, ax: Axes | None = None) -> Figure:  # pragma: no cover - overridden
         raise NotImplementedError
+
+
+def two_sided_z(alpha: float) -> float:
+    """``z`` with ``P(|Z| > z) = alpha`` for a standard normal ``Z`` (e.g. 1.96 at 0.05)."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    return float(stats.norm.ppf(1 - alpha / 2))
 
 
 def new_axes(ax: Axes | None) -> tuple[Figure, Axes]:
