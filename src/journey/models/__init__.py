@@ -4,7 +4,8 @@
 
 | module | models |
 | --- | --- |
-| ``survival`` | Kaplan-Meier, log-rank, Cox PH (exact grouped-time Breslow / Efron) |
+| ``survival`` | Kaplan-Meier, log-rank |
+| ``cox`` | Cox PH (exact grouped-time Breslow / Efron) |
 | ``hazard`` | discrete-time exit hazard with satisfaction x barrier interaction |
 | ``satisfaction`` | ordinal ratings (OrderedModel), MixedLM honeymoon drop |
 | ``sbg`` | shifted-beta-geometric retention, projection, DERL |
