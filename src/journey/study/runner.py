@@ -111,21 +111,27 @@ def study_parameters(study: Study) -> tuple[dict[str, Any], list[params.ParamSpe
     return nb, specs
 
 
-def _read_param_file(path: Path) -> dict[str, Any]:
+def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+    """A YAML file holding a mapping (empty file: ``{}``); ``StudyUsageError`` naming ``what``
+    and the file otherwise."""
     import yaml
 
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise StudyUsageError(f"parameter file {path}: {exc.strerror or exc}") from None
+        raise StudyUsageError(f"{what} {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
-        raise StudyUsageError(f"parameter file {path}: not valid YAML "
+        raise StudyUsageError(f"{what} {path}: not valid YAML "
                               f"({str(exc).splitlines()[0]})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise StudyUsageError(f"parameter file {path}: expected a mapping of name: value")
+        raise StudyUsageError(f"{what} {path}: expected a mapping of name: value")
     return {str(k): v for k, v in data.items()}
+
+
+def _read_param_file(path: Path) -> dict[str, Any]:
+    return read_yaml_mapping(path, "parameter file")
 
 
 def plan_run(study_ref: str, assignments: Sequence[str] = (),

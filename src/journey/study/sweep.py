@@ -27,23 +27,22 @@ from typing import Any
 from journey.study import cache
 from journey.study.kernel import ensure_kernel
 from journey.study.provenance import sha256_text
-from journey.study.runner import RunPlan, StudyFailed, StudyUsageError, execute_plan, plan_run
+from journey.study.runner import (
+    RunPlan,
+    StudyFailed,
+    StudyUsageError,
+    execute_plan,
+    plan_run,
+    read_yaml_mapping,
+)
 
 SWEEPS_DIR = "sweeps"
 
 
 def read_grid(path: str | os.PathLike[str]) -> dict[str, list[Any]]:
     """Read a YAML grid; ``StudyUsageError`` naming the file if it is not a mapping of lists."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise StudyUsageError(f"grid file {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise StudyUsageError(f"grid file {path}: not valid YAML "
-                              f"({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict) or not data:
+    data = read_yaml_mapping(path, "grid file")
+    if not data:
         raise StudyUsageError(f"grid file {path}: expected a mapping of name: [values]")
     return normalise_grid(data, str(path))
 
