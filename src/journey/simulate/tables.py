@@ -73,19 +73,23 @@ def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
 def expand_bits(bits: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One (position, bit index) pair per set bit, positions kept in order, bits ascending.
 
-    The pairs of a cell are consecutive, so a cell's slots in the output are known from the
-    counts alone: single-event cells (most) get the index of their one bit directly
-    (``popcount(v - 1)`` for ``v = 2^k``), cells with several are unpacked.
+    The pairs of a cell are consecutive, so every pair's slot in the output follows from the
+    counts: a cell starts at the running sum of the counts before it, and bit ``k`` sits after
+    the cell's lower set bits, ``popcount(v & (2^k - 1))``. Single-event cells (most) take the
+    index of their one bit directly (``popcount(v - 1)`` for ``v = 2^k``).
     """
-    count = np.bitwise_count(bits)
+    count = np.bitwise_count(bits).astype(np.int64)
+    start = np.cumsum(count) - count
+    kind = np.empty(int(count.sum()), np.int64)
     single = count == 1
-    owner_single = np.repeat(single, count)  # for each output slot: its cell has one event
-    kind = np.empty(len(owner_single), np.int64)
-    kind[owner_single] = np.bitwise_count(bits[single] - np.uint32(1))
-    nbytes = (len(EVENT_KINDS) + 7) // 8
-    packed = bits[~single].astype("<u4").view(np.uint8).reshape(-1, 4)[:, :nbytes]
-    pos = np.flatnonzero(np.unpackbits(packed, axis=1, bitorder="little"))
-    kind[~owner_single] = pos % (8 * nbytes)
+    kind[start[single]] = np.bitwise_count(bits[single] - np.uint32(1))
+    multi = np.flatnonzero(~single)
+    vm, sm = bits[multi], start[multi]
+    for k in range(int(np.bitwise_or.reduce(vm, initial=0)).bit_length()):
+        has = np.flatnonzero((vm >> np.uint32(k)) & np.uint32(1))
+        if len(has):
+            lower = vm[has] & np.uint32((1 << k) - 1)
+            kind[sm[has] + np.bitwise_count(lower)] = k
     return np.repeat(where, count), kind
 
 
