@@ -69,3 +69,9 @@ def test_event_bits_expand_in_order():
     got_where, got_kind = _expand_bits(bits, where)
     want = [(w, k) for w, b in zip(where, bits, strict=True) for k in range(18) if b >> k & 1]
     assert list(zip(got_where.tolist(), got_kind.tolist(), strict=True)) == want
+    # bit 0 repeated: several events of the lowest kind in one cell
+    extra = np.where(bits & 1, rng.integers(0, 4, len(bits)), 0)
+    got_where, got_kind = _expand_bits(bits, where, extra)
+    want = [(w, k) for w, b, x in zip(where, bits, extra, strict=True) for k in range(18)
+            for _ in range(1 + x if k == 0 else 1) if b >> k & 1]
+    assert list(zip(got_where.tolist(), got_kind.tolist(), strict=True)) == want

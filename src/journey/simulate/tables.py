@@ -70,26 +70,31 @@ def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
     return ph
 
 
-def expand_bits(bits: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One (position, bit index) pair per set bit, positions kept in order, bits ascending.
+def expand_bits(bits: np.ndarray, where: np.ndarray,
+                extra0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One (position, bit index) pair per set bit, positions kept in order, bits ascending;
+    bit 0 of a cell repeated ``1 + extra0`` times (several events of the lowest kind).
 
     The pairs of a cell are consecutive, so every pair's slot in the output follows from the
-    counts: a cell starts at the running sum of the counts before it, and bit ``k`` sits after
-    the cell's lower set bits, ``popcount(v & (2^k - 1))``. Single-event cells (most) take the
-    index of their one bit directly (``popcount(v - 1)`` for ``v = 2^k``).
+    counts: a cell starts at the running sum of the counts before it, and bit ``k > 0`` sits
+    after the cell's lower set bits, ``popcount(v & (2^k - 1))``, and the extra copies of bit 0.
+    Single-event cells (most) take the index of their one bit directly (``popcount(v - 1)`` for
+    ``v = 2^k``).
     """
-    count = np.bitwise_count(bits).astype(np.int64)
+    if extra0 is None:
+        extra0 = np.zeros(len(bits), np.int64)
+    count = np.bitwise_count(bits).astype(np.int64) + extra0
     start = np.cumsum(count) - count
-    kind = np.empty(int(count.sum()), np.int64)
+    kind = np.zeros(int(count.sum()), np.int64)  # bit 0 where nothing else is written
     single = count == 1
     kind[start[single]] = np.bitwise_count(bits[single] - np.uint32(1))
     multi = np.flatnonzero(~single)
-    vm, sm = bits[multi], start[multi]
-    for k in range(int(np.bitwise_or.reduce(vm, initial=0)).bit_length()):
+    vm, sm, xm = bits[multi], start[multi], extra0[multi]
+    for k in range(1, int(np.bitwise_or.reduce(vm, initial=0)).bit_length()):
         has = np.flatnonzero((vm >> np.uint32(k)) & np.uint32(1))
         if len(has):
             lower = vm[has] & np.uint32((1 << k) - 1)
-            kind[sm[has] + np.bitwise_count(lower)] = k
+            kind[sm[has] + np.bitwise_count(lower) + xm[has]] = k
     return np.repeat(where, count), kind
 
 
@@ -134,13 +139,14 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
     # in kind order, so the log comes out sorted by customer, month and kind without a sort
     cells = np.ascontiguousarray(st.ev.T).reshape(-1)
     cell = np.flatnonzero(cells)
-    cell, ek = expand_bits(cells[cell], cell)
+    bits = cells[cell]
+    # several sales contacts in a courtship month: one row each (contact is bit 0)
+    extra = np.zeros(len(cell), np.int64)
+    has_contact = np.flatnonzero(bits & np.uint32(1))
+    ci_, cj_ = np.divmod(cell[has_contact], W)
+    extra[has_contact] = st.contacts[cj_, ci_].astype(np.int64) - 1
+    cell, ek = expand_bits(bits, cell, extra)
     ei, ej = np.divmod(cell, W)
-    is_contact = ek == KIND_BIT["contact"]
-    if is_contact.any():  # several sales contacts in a month: one row each
-        reps = np.ones(len(ek), np.int64)
-        reps[is_contact] = st.contacts[ej[is_contact], ei[is_contact]]
-        ei, ej, ek = np.repeat(ei, reps), np.repeat(ej, reps), np.repeat(ek, reps)
     rating = np.full(len(ek), np.nan)
     sv = ek == KIND_BIT["survey"]
     col = np.full(n, -1, np.int64)  # prospect -> column of the signed customers' state
