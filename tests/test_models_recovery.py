@@ -25,6 +25,15 @@ def covered(summary: pd.DataFrame, truth: dict[str, float]) -> dict[str, bool]:
             for k, v in truth.items()}
 
 
+def assert_within(summary: pd.DataFrame, truth: dict[str, float], k: float = 3.0) -> None:
+    """One fit, several parameters: each estimate within ``k`` standard errors of the truth.
+
+    (A 95% interval for each of six parameters misses at least one about 26% of the time by
+    chance alone; coverage itself is tested across 20 seeds.)"""
+    z = {p: abs(summary.loc[p, "estimate"] - v) / summary.loc[p, "se"] for p, v in truth.items()}
+    assert max(z.values()) < k, f"{summary}\ntruth {truth}\n|z| {z}"
+
+
 def assert_coverage(fit, truth: dict[str, float]) -> None:
     """Coverage >= 16 of 20, and no bias: the mean estimate over the seeds lies within four
     standard errors of that mean (mean se / sqrt(20)) of the truth."""
@@ -81,8 +90,7 @@ def hazard_panel(seed: int, n: int = 3000, months: int = 24, term: int = 18) -> 
 def test_hazard_recovers_coefficients() -> None:
     res = fit_exit_hazard(hazard_panel(seed=101), s_star=S_STAR)
     assert list(res.params.index) == list(HAZARD_TRUTH)
-    ok = covered(res.summary(), HAZARD_TRUTH)
-    assert all(ok.values()), f"truth outside the 95% interval: {res.summary()}"
+    assert_within(res.summary(), HAZARD_TRUTH)
 
 
 def test_hazard_interval_coverage_20_seeds() -> None:
@@ -209,8 +217,7 @@ def test_hazard_recovers_simulator_coefficients() -> None:
     j = simulate_mod.simulate(sc, n_customers=20_000, months=36, seed=5)
     res = fit_exit_hazard(j, s_star=sc.satisfaction_target)
     truth = {k: float(getattr(sc, k)) for k in HAZARD_TRUTH}
-    ok = covered(res.summary(), truth)
-    assert all(ok.values()), f"{res.summary()}\ntruth {truth}"
+    assert_within(res.summary(), truth)
     assert res.info["dropped"] == []
     # fitted hazard close to the simulator's own h (mean |diff| 0.001 against a mean h of 0.04)
     pred = res.predict(j)
@@ -233,11 +240,7 @@ def test_ordinal_recovers_simulator_rating_noise() -> None:
     res = fit_ordinal(j, ["S"], distr="probit")
     sigma = sc.rating_noise_sd
     truth = {"S": 1 / sigma, "cut[4|5]": 4.5 / sigma, "cut[6|7]": 6.5 / sigma}
-    # one cohort, three parameters: within 3 standard errors (a 95% interval would miss one
-    # of three about 14% of the time by chance alone; coverage is tested across seeds above)
-    summ = res.summary()
-    z = {k: abs(summ.loc[k, "estimate"] - v) / summ.loc[k, "se"] for k, v in truth.items()}
-    assert max(z.values()) < 3, summ
+    assert_within(res.summary(), truth)
 
 
 def test_plots_return_figures() -> None:

@@ -134,9 +134,10 @@ def simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # no
 
     # ---------- courtship: every prospect ----------
     noise_c = rng.standard_normal((K, n), dtype=f32) * f32(sc.month_noise_sd)
-    contacts = rng.poisson(sc.courtship_contacts, (K, n)).astype(np.uint8)
     Ec, Qc, Sc = np.empty((3, K, n))
     active = np.arange(K)[:, None] >= K - court_len  # the prospect is being courted
+    contacts = np.zeros((K, n), np.uint8)  # sales contacts, drawn for courted months only
+    contacts[active] = np.minimum(rng.poisson(sc.courtship_contacts, int(active.sum())), 255)
     e = np.full(n, sc.prior_satisfaction)
     s = np.full(n, sc.prior_satisfaction)
     for j in range(K):
