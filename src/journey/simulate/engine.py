@@ -54,14 +54,15 @@ def _competitor_path(sc: Scenario, T: int) -> np.ndarray:  # noqa: N803
     return np.where(entered, sc.competitor_attractiveness, sc.competitor_base)
 
 
-def _service_draws(sc: Scenario, u: np.ndarray, read: np.ndarray, person_q0: np.ndarray,
-                   sales_q: np.ndarray, rng: np.random.Generator, buf: Buffers
-                   ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Service events of every month (rows t = 0..T-1) and the treatment quality they make.
+def _service_draws(sc: Scenario, u: np.ndarray, read: np.ndarray, rng: np.random.Generator,
+                   buf: Buffers) -> tuple[dict[str, np.ndarray], np.ndarray,
+                                          tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """Service events of every month (rows t = 0..T-1) and the quality shocks they make.
 
-    Returns the event flags by kind, the quality before month noise (``base``: the sales
-    treatment at signing, then the contact person's quality plus the month's shocks) and the
-    forced exits. Quality of a contact person is redrawn when staff change.
+    Returns the event flags by kind; ``shock``, the month's quality change from events (staff
+    change, problems, clauses, outbound calls); the new contact persons' quality (one draw per
+    staff change, in month order) with ``starts``, where each month's draws begin; and the
+    forced exits.
     """
     u_problem, u_out, u_staff = u
     T, n = u_staff.shape  # noqa: N806
@@ -73,38 +74,36 @@ def _service_draws(sc: Scenario, u: np.ndarray, read: np.ndarray, person_q0: np.
 
     def given(cond: np.ndarray, p: float) -> np.ndarray:
         """A Bernoulli(p) outcome drawn only where ``cond`` holds (False elsewhere)."""
-        hit = np.zeros_like(cond)
-        hit[cond] = rng.random(int(cond.sum()), dtype=np.float32) < p
-        return hit
+        idx = np.flatnonzero(cond)
+        hit = np.zeros(cond.size, bool)
+        hit[idx[rng.random(len(idx), dtype=np.float32) < p]] = True
+        return hit.reshape(cond.shape)
 
     p_res = sc.resolution_rate * min(1.0, sc.handle_time_cap / sc.handle_time_needed)
     resolved = given(problem, p_res)
     bite = given(problem & ~read, sc.clause_bite_rate)
-    mix = np.full(out.shape, np.float32(2.0))  # > 1: no call
-    mix[out] = rng.random(int(out.sum()), dtype=np.float32)
+    calls = np.flatnonzero(out)
+    mix = np.full(out.size, np.float32(2.0))  # > 1: no call
+    mix[calls] = rng.random(len(calls), dtype=np.float32)
+    mix = mix.reshape(out.shape)
     care = mix < sc.outbound_care
     upsell = ~care & (mix < sc.outbound_care + sc.outbound_upsell)
     collect = out & ~care & ~upsell
     forced = given(collect, sc.forced_exit_rate)
-    # the contact person's quality: the latest draw, carried forward until the next change
-    draws = buf.get("draws", (T, n))
-    draws[0] = person_q0
-    draws[changed] = rng.normal(sc.service_quality, sc.service_quality_sd, int(changed.sum()))
-    last = np.where(changed, np.arange(T)[:, None], 0)
-    np.maximum.accumulate(last, axis=0, out=last)
-    base = np.take_along_axis(draws, last, axis=0)
-    base -= sc.new_staff_penalty * changed
-    base -= sc.problem_penalty * resolved
-    base -= sc.unresolved_penalty * (problem & ~resolved)
-    base -= sc.clause_shock * bite
-    base += sc.care_effect * care
-    base += sc.upsell_effect * upsell
-    base += sc.collection_effect * collect
-    base[0] = sales_q + sc.promise_inflation  # the wedding: promises still believed
+    shock = buf.get("shock", (T, n), fill=0.0)
+    for weight, flag in ((-sc.new_staff_penalty, changed), (-sc.problem_penalty, resolved),
+                         (-sc.unresolved_penalty, problem & ~resolved),
+                         (-sc.clause_shock, bite), (sc.care_effect, care),
+                         (sc.upsell_effect, upsell), (sc.collection_effect, collect)):
+        shock += weight * flag
+    # new contact persons: their quality, and where each month's changes begin
+    who = np.flatnonzero(changed)  # time-major: month by month
+    new_q = rng.normal(sc.service_quality, sc.service_quality_sd, len(who))
+    starts = np.searchsorted(who, np.arange(T + 1) * n)
     flags = {"problem": problem, "resolution": resolved, "clause_shock": bite,
              "care_call": care, "upsell_call": upsell, "collection_call": collect,
              "staff_change": changed}
-    return flags, base, forced
+    return flags, shock, (who % n, new_q, starts), forced
 
 
 def simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # noqa: N803
@@ -184,7 +183,8 @@ def simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # no
     # does not depend on their satisfaction, so it is drawn for all months at once; only the
     # recursive state (E, S, R, survival) runs month by month.
     term = sc.term_months
-    ev_flags, base, forced_all = _service_draws(sc, u[:3], read, person_q, sales_q, rng, buf)
+    ev_flags, shock, staff, forced_all = _service_draws(sc, u[:3], read, rng, buf)
+    new_col, new_q, starts = staff
     changed_all = ev_flags["staff_change"]
     fee, comp = _fee_path(sc, T), _competitor_path(sc, T)
     mental0 = sc.mental_base * trait + sc.sunk_investment
@@ -193,7 +193,7 @@ def simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # no
     if 1 <= pe_month < T:  # leaving the platform: who is still reachable afterwards
         window = u_migrate[max(pe_month - lead, 1):pe_month]
         own_s = own_s | (platform_only_s & (window < sc.migration_rate).any(axis=0))
-        base[pe_month] -= sc.platform_exit_shock * ps_s * ~own_s
+        shock[pe_month] -= sc.platform_exit_shock * ps_s * ~own_s
         reach[K + pe_month:] = own_s
     if sc.partners:
         idea_all = u_idea < sc.idea_rate
@@ -207,7 +207,12 @@ def simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # no
     exit_month = np.full(m, -1, np.int64)
     for t in range(T):
         j = K + t
-        q = np.clip(base[t] + noise[t], 0, 10)
+        if t == 0:  # the wedding: still the sales treatment, promises still believed
+            q = np.clip(sales_q + sc.promise_inflation + noise[0], 0, 10)
+        else:  # the contact person (replaced when staff leave) plus the month's shocks
+            lo, hi = starts[t], starts[t + 1]
+            person_q[new_col[lo:hi]] = new_q[lo:hi]
+            q = np.clip(person_q + shock[t] + noise[t], 0, 10)
         s = np.clip(s + lam * (q + dlt * (q - e) - s), 0, 10)
         r = np.where(changed_all[t], r * (1 - sc.bond_loss), r + sc.bond_growth * (1 - r))
         if sc.partners and t > 0:

@@ -85,7 +85,7 @@ def expand_bits(bits: np.ndarray, where: np.ndarray,
         extra0 = np.zeros(len(bits), np.int64)
     count = np.bitwise_count(bits).astype(np.int64) + extra0
     start = np.cumsum(count) - count
-    kind = np.zeros(int(count.sum()), np.int64)  # bit 0 where nothing else is written
+    kind = np.zeros(int(count.sum()), np.int8)  # bit 0 where nothing else is written
     single = count == 1
     kind[start[single]] = np.bitwise_count(bits[single] - np.uint32(1))
     multi = np.flatnonzero(~single)
@@ -160,7 +160,7 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
             np.where(ek == KIND_BIT["exit"], _PH["exit"], phase_of_j[ej]).astype(np.int8), PHASES),
         "channel": pd.Categorical.from_codes(_KIND_CHANNEL[ek], CHANNELS),
         "actor": pd.Categorical.from_codes(_KIND_ACTOR[ek], ACTORS),
-        "kind": pd.Categorical.from_codes(ek.astype(np.int8), EVENT_KINDS),
+        "kind": pd.Categorical.from_codes(ek, EVENT_KINDS),
         "rating": rating,
     })
 
