@@ -146,3 +146,17 @@ def test_cli_constants_mirror_the_library():
 
     assert data_commands.DEFAULT_CHUNK == simulate.DEFAULT_CHUNK
     assert data_commands.FORMATS == tables_io.FORMATS
+
+
+def test_validate_finds_a_key_repeated_across_parts(tmp_path):
+    out = tmp_path / "parts"
+    res = runner.invoke(app, ["simulate", "--preset", "subscription", "--customers", "300",
+                              "--months", "6", "--out", str(out), "--chunk-size", "100"])
+    assert res.exit_code == 0, res.output
+    first = pd.read_parquet(out / "customers" / "part-00000.parquet")
+    second = out / "customers" / "part-00001.parquet"
+    clash = pd.read_parquet(second)
+    clash.loc[0, "customer_id"] = first["customer_id"].iloc[0]
+    clash.to_parquet(second, index=False)
+    line = _one_line_error(runner.invoke(app, ["validate", str(out)]))
+    assert "customers: column 'customer_id' row 100: duplicate key" in line

@@ -278,15 +278,22 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
                 f"{where}: column 'month' row {row}: month {m[row]} in courtship;"
                 " expected a negative month (courtship precedes signing at month 0)"
             )
-    if t.key:
-        dup = df.duplicated(list(t.key)).to_numpy()
-        if dup.any():
-            row = _first_row(dup)
-            key = ", ".join(f"{k}={df[k].iloc[row]}" for k in t.key)
-            raise JourneyDataError(
-                f"{where}: column '{t.key[-1]}' row {row}: duplicate key ({key});"
-                f" expected one row per {' and '.join(t.key)}"
-            )
+    check_unique_key(df, t, where)
+
+
+def check_unique_key(df: pd.DataFrame, table: str | Table, where: str) -> None:
+    """Raise :class:`JourneyDataError` at the first row repeating the table's key."""
+    t = TABLES[table] if isinstance(table, str) else table
+    if not t.key:
+        return
+    dup = df.duplicated(list(t.key)).to_numpy()
+    if dup.any():
+        row = _first_row(dup)
+        key = ", ".join(f"{k}={df[k].iloc[row]}" for k in t.key)
+        raise JourneyDataError(
+            f"{where}: column '{t.key[-1]}' row {row}: duplicate key ({key});"
+            f" expected one row per {' and '.join(t.key)}"
+        )
 
 
 def conform(df: pd.DataFrame, table: str | Table, source: str | None = None) -> pd.DataFrame:

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from journey.schema import TABLES, JourneyDataError, Journeys, conform, validate
+from journey.schema import TABLES, JourneyDataError, Journeys, check_unique_key, conform
 
 Format = Literal["parquet", "csv"]
 FORMATS = ("parquet", "csv")
@@ -134,21 +134,16 @@ def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
         if not parts:
             raise JourneyDataError(f"{path}: folder holds no .parquet or .csv parts")
         name = table or path.name
-        frames = [_read_file(p) for p in parts]
-        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if name not in TABLES:
             raise JourneyDataError(f"{path}: folder name is not a table ({', '.join(TABLES)})")
-        return _conform_parts(df, name, parts, frames)
+        # each part is validated once, under its own file name and row numbers; across parts
+        # only the key can clash
+        frames = [conform(_read_file(p), name, str(p)) for p in parts]
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        check_unique_key(df, name, str(path))
+        return df
     name = table or _table_name(path)
     return conform(_read_file(path), name, str(path))
-
-
-def _conform_parts(df: pd.DataFrame, name: str, parts: list[Path],
-                   frames: list[pd.DataFrame]) -> pd.DataFrame:
-    # validate each part first so the error names the part file and its own row number
-    for p, f in zip(parts, frames, strict=True):
-        validate(f, name, str(p))
-    return conform(df, name, str(parts[0].parent))
 
 
 def _locate(folder: Path, name: str) -> Path:

@@ -34,7 +34,7 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.tools.numdiff import approx_fprime
 
 from journey.models.base import FitResult, new_axes
-from journey.models.design import covariate_columns
+from journey.models.design import covariate_columns, numeric_column
 from journey.schema import JourneyDataError, Journeys
 
 if TYPE_CHECKING:
@@ -150,10 +150,7 @@ def fit_ordinal(
         raise JourneyDataError(f"data: expected a DataFrame or Journeys, got {type(df).__name__}")
     if outcome not in df.columns:
         raise JourneyDataError(f"data: outcome column '{outcome}' is missing")
-    y = df[outcome].to_numpy(dtype="float64", na_value=np.nan)
-    if np.isnan(y).any():
-        row = int(np.flatnonzero(np.isnan(y))[0])
-        raise JourneyDataError(f"data: column '{outcome}' row {row}: empty rating")
+    y = numeric_column(df, outcome, "data")
     levels = np.unique(y)
     if len(levels) < 2:
         raise JourneyDataError(f"data: column '{outcome}' has {len(levels)} distinct rating(s);"
@@ -269,10 +266,7 @@ def fit_honeymoon(
     for c in (outcome, customer, "month"):
         if c not in df.columns:
             raise JourneyDataError(f"data: column '{c}' is missing")
-    y = df[outcome].to_numpy(dtype="float64", na_value=np.nan)
-    if np.isnan(y).any():
-        row = int(np.flatnonzero(np.isnan(y))[0])
-        raise JourneyDataError(f"data: column '{outcome}' row {row}: empty value")
+    y = numeric_column(df, outcome, "data")
     m = df["month"].to_numpy()
     if not ((m >= 0) & (m < honeymoon_months)).any() or not (m >= honeymoon_months).any():
         raise JourneyDataError(f"data: need rows both in the honeymoon (months 0.."
