@@ -3,7 +3,7 @@
 Each model must hold the truth inside its 95% intervals on a fixed seed, and across 20 seeds
 the intervals must cover the truth at least 16 times (for a correct 95% interval the chance of
 fewer than 16 hits in 20 is 0.03%). The first three tests draw the data with numpy from the
-MODEL.md formulas; the last ones use ``journey.simulate.simulate`` and the scenario's own
+docs/model.md formulas; the last ones use ``journey.simulate.simulate`` and the scenario's own
 coefficients.
 """
 

@@ -1,4 +1,4 @@
-"""The typed scenario: every parameter of the relationship model (MODEL.md) in one place.
+"""The typed scenario: every parameter of the relationship model (``docs/model.md``) in one place.
 
 Each field carries its default, bounds, unit and a one-line literature note. Unknown keys and
 out-of-range values are rejected with the key's name. Scenarios load from and save to YAML;
@@ -39,13 +39,15 @@ class Scenario(BaseModel):
                              "perceived quality of sales treatment; courtship is charm")
     sales_quality_sd: float = P(1.0, 0.0, 5.0, "points", "spread of sales treatment across reps")
     promise_inflation: float = P(1.0, 0.0, 5.0, "points",
-                                 "promises lift the offer seen (and expectations) above delivery")
+                                 "promises raise expectation E above what sales or service deliver")
+    read_temper: float = P(0.7, 0.0, 1.0, "share",
+                           "share of the promise inflation that reading the contract removes from E")
     prior_satisfaction: float = P(5.0, 0.0, 10.0, "points",
-                                  "a prospect's satisfaction before the first contact")
+                                  "a prospect's expectation before the first contact")
     conversion_logit: float = P(0.0, -10.0, 10.0, "logit",
-                                "conversion log-odds at courtship satisfaction 7")
+                                "conversion log-odds at an offer value (S + E)/2 of 7")
     conversion_slope: float = P(0.8, 0.0, 5.0, "logit/point",
-                                "conversion rises with courtship satisfaction")
+                                "conversion rises with courtship satisfaction and expectation")
 
     # --- signing and the contract (month 0) ---
     term_months: int = P(24, 0, 120, "months", "contract term; 0 = no fixed term")
@@ -55,7 +57,8 @@ class Scenario(BaseModel):
     financing_months: int = P(0, 0, 360, "months", "handset/loan financing that falls due on exit")
     financing_balance: float = P(0.0, 0.0, 240.0, "months of price",
                                  "financed balance at signing, amortised linearly")
-    price: float = P(30.0, 0.0, 1e6, "currency/month", "monthly price (margin for CLV)")
+    price: float = P(30.0, 0.0, 1e6, "currency/month",
+                     "monthly amount billed for the service (contract fee, service charge)")
     read_share: float = P(0.3, 0.0, 1.0, "share",
                           "share who read the contract (UOKiK: over 70% of Poles do not)")
     clause_bite_rate: float = P(0.3, 0.0, 1.0, "probability",
@@ -80,11 +83,18 @@ class Scenario(BaseModel):
                                   "quality cost of an unresolved problem (Tax et al. 1998)")
     staff_turnover: float = P(0.05, 0.0, 1.0, "per month",
                               "chance the customer's contact person leaves (internal loyalty)")
-    new_staff_penalty: float = P(0.5, 0.0, 5.0, "points",
-                                 "quality cost in the month a new contact person starts")
+    newcomer_gap: float = P(1.5, 0.0, 5.0, "points",
+                            "quality gap of a new contact person to an experienced one")
+    learning_months: float = P(6.0, 0.1, 60.0, "months",
+                               "time constant over which a new contact person closes the gap")
     bond_growth: float = P(0.10, 0.0, 1.0, "per month",
                            "bond R grows toward 1 with an unchanged contact person")
     bond_loss: float = P(0.6, 0.0, 1.0, "share", "share of the bond lost when staff change")
+    sales_bond_carryover: float = P(0.2, 0.0, 1.0, "share",
+                                    "share of the courtship bond kept after signing (1: the same"
+                                    " person serves, e.g. a key account manager)")
+    service_sensitivity_sd: float = P(0.5, 0.0, 2.0, "log-sd",
+                                      "customers differ in how much service incidents hurt")
     outbound_rate: float = P(0.3, 0.0, 1.0, "per month", "chance of an outbound call")
     outbound_care: float = P(0.2, 0.0, 1.0, "share", "share of outbound calls that are care")
     outbound_upsell: float = P(0.5, 0.0, 1.0, "share", "share that are upsell offers")
@@ -97,8 +107,14 @@ class Scenario(BaseModel):
     satisfaction_lambda: float = P(0.3, 0.0, 1.0, "per month",
                                    "speed at which S adapts to this month's experience")
     disconfirmation_weight: float = P(0.5, 0.0, 3.0, "1", "weight δ of D = Q - E in S")
+    loss_weight: float = P(2.0, 1.0, 5.0, "ratio",
+                           "negative disconfirmation weighs this many times more than positive"
+                           " (Anderson & Sullivan 1993)")
+    expectation_prior_months: float = P(3.0, 0.0, 120.0, "months of experience",
+                                        "weight of the courtship expectation when it is updated"
+                                        " by experience (Rust et al. 1999)")
     expectation_adapt: float = P(0.05, 0.0, 1.0, "per month",
-                                 "expectations adapt slowly to delivered quality")
+                                 "floor of the expectation learning rate (recent months count)")
 
     # --- exit barriers, in months of price (Jones, Mothersbaugh & Beatty 2000) ---
     procedural_barrier: float = P(1.0, 0.0, 60.0, "months of price",
@@ -110,18 +126,35 @@ class Scenario(BaseModel):
     sunk_investment: float = P(0.0, 0.0, 240.0, "months of price",
                                "sunk investment lost on exit (re-learning, fit-out)")
 
-    # --- exit hazard: h = logistic(a0 + aS(S*-S) + aC C - aB B - aSB (S*-S) B) ---
-    alpha0: float = P(-4.0, -15.0, 5.0, "logit", "baseline monthly exit log-odds")
+    # --- exits: cause-specific hazards (docs/model.md) ---
+    alpha0: float = P(-4.0, -15.0, 5.0, "logit", "baseline log-odds of a dissatisfaction exit")
     alpha_S: float = P(0.5, 0.0, 5.0, "logit/point", "dissatisfaction raises exit (Bolton 1998)")
+    competitor_alpha0: float = P(-6.0, -15.0, 5.0, "logit",
+                                 "baseline log-odds of leaving for a competitor's offer")
     alpha_C: float = P(1.0, 0.0, 5.0, "logit/unit", "competitor attractiveness raises exit")
     alpha_B: float = P(0.15, 0.0, 5.0, "logit/month of price", "barriers hold customers")
     alpha_SB: float = P(0.02, 0.0, 1.0, "logit/(point x month)",
                         "barriers hold most when satisfaction is low (Jones et al. 2000)")
     satisfaction_target: float = P(7.0, 0.0, 10.0, "points", "S* where dissatisfaction starts")
-    term_end_boost: float = P(1.5, 0.0, 6.0, "logit",
-                              "attention at term end: customers shop around when it lapses")
+    churn_heterogeneity: float = P(1.0, 0.0, 10.0, "variance",
+                                   "variance of the gamma frailty on the exit odds (0: everyone"
+                                   " alike; 1: sBG-like spread, Fader & Hardie 2007)")
+    other_exit_rate: float = P(0.001, 0.0, 0.2, "per month",
+                               "exits for reasons outside the relationship (moving, closure)")
     forced_exit_rate: float = P(0.001, 0.0, 0.2, "per collection call",
                                 "chance a collection call ends the contract (forced exit)")
+
+    # --- renewal at term end ---
+    recontract_logit: float = P(-1.0, -10.0, 10.0, "logit",
+                                "log-odds of signing a new term at term end (at S = S*, R = 0)")
+    recontract_slope: float = P(0.4, 0.0, 5.0, "logit/point",
+                                "satisfied customers re-contract more")
+    recontract_bond: float = P(1.0, 0.0, 10.0, "logit/unit bond",
+                               "a bond with the contact person favours re-contracting")
+    term_end_boost: float = P(1.5, 0.0, 6.0, "logit",
+                              "attention in the month the term lapses: customers shop around")
+    rollover_boost: float = P(0.7, 0.0, 6.0, "logit",
+                              "month-to-month customers after a lapsed term churn more (Ofcom)")
 
     # --- market ---
     competitor_base: float = P(0.0, -5.0, 5.0, "units", "competitor attractiveness before entry")
@@ -134,9 +167,20 @@ class Scenario(BaseModel):
     idea_rate: float = P(0.2, 0.0, 1.0, "per month", "chance a partner sends an idea")
     ideas_adopted: float = P(0.5, 0.0, 1.0, "share", "share of ideas adopted: being heard")
     heard_bond: float = P(0.15, 0.0, 1.0, "bond", "bond gained when an idea is adopted")
-    sow_erosion: float = P(0.08, 0.0, 1.0, "share/month per unit C",
-                           "share-of-wallet lost to an attractive competitor, unshielded")
-    sow_shield: float = P(0.9, 0.0, 1.0, "share", "share of the erosion a full bond blocks")
+    sow_initial: float = P(0.7, 0.01, 0.99, "share", "mean share of wallet at signing")
+    sow_concentration: float = P(6.0, 0.5, 100.0, "1",
+                                 "Beta concentration of the initial share (higher: more alike)")
+    sow_speed: float = P(0.15, 0.0, 1.0, "per month",
+                         "speed at which the share moves toward its target")
+    sow_satisfaction: float = P(0.3, 0.0, 3.0, "logit/point",
+                                "satisfaction raises the target share")
+    sow_bond: float = P(1.0, 0.0, 5.0, "logit/unit bond", "a bond raises the target share")
+    partner_rewards: float = P(0.5, 0.0, 1.0, "intensity",
+                               "rewards for sales and ideas (seed 000), 0 none to 1 full")
+    reward_effect: float = P(1.0, 0.0, 5.0, "logit/unit", "rewards raise the target share")
+    sow_erosion: float = P(1.5, 0.0, 10.0, "logit/unit C",
+                           "an attractive competitor lowers the target share, unshielded")
+    sow_shield: float = P(0.7, 0.0, 1.0, "share", "share of the competitor pull a full bond blocks")
 
     # --- channel presence on an external platform (seed 001) ---
     platform_share: float = P(0.0, 0.0, 1.0, "share", "mean share of dialogue on the platform")
@@ -152,8 +196,18 @@ class Scenario(BaseModel):
 
     # --- surveys ---
     survey_rate: float = P(0.1, 0.0, 1.0, "per month", "chance a customer is asked to rate")
-    response_rate: float = P(0.3, 0.0, 1.0, "share", "share of those asked who answer")
+    response_rate: float = P(0.3, 0.0, 1.0, "share",
+                             "share of those asked who answer (at S = S*)")
+    response_slope: float = P(-0.1, -2.0, 2.0, "logit/point",
+                              "response depends on satisfaction (< 0: the dissatisfied answer"
+                              " more)")
     rating_noise_sd: float = P(1.0, 0.0, 5.0, "points", "answer noise around S")
+    recommend_shift: float = P(0.0, -5.0, 5.0, "points",
+                               "likelihood to recommend minus satisfaction, on average")
+    recommend_bond: float = P(1.0, 0.0, 5.0, "points per unit bond",
+                              "a bond raises the likelihood to recommend")
+    recommend_noise_sd: float = P(1.5, 0.0, 5.0, "points",
+                                  "answer noise of the likelihood-to-recommend item")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

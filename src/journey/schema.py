@@ -6,7 +6,7 @@ file, column, row and the expected value; :func:`conform` brings a table read fr
 Parquet back to the canonical dtypes.
 
 Time runs in whole months relative to signing: courtship months are negative, the signing
-month is 0, service months are positive (see ``MODEL.md``).
+month is 0, service months are positive (see ``docs/model.md``, "Time axis").
 """
 
 from __future__ import annotations
@@ -35,14 +35,16 @@ EVENT_KINDS = (
     "collection_call",  # outbound debt-collection call
     "staff_change",  # the customer's contact person left
     "survey",  # a satisfaction survey was answered (``rating`` holds the answer)
+    "recommend",  # likelihood-to-recommend item answered, 0-10 (``rating``; for NPS)
     "rollover",  # the term ended and the customer stayed, month to month
+    "recontract",  # the term ended and the customer signed a new term
     "idea",  # a partner sent an idea to the firm
     "idea_adopted",  # the firm adopted a partner's idea ("being heard")
     "platform_announce",  # the firm announced it will leave an external platform
     "platform_exit",  # the firm left the platform
     "exit",  # the relationship ended
 )
-EXIT_REASONS = ("dissatisfaction", "competitor", "term_end", "forced")
+EXIT_REASONS = ("dissatisfaction", "competitor", "term_end", "forced", "other")
 FEE_SCHEDULES = ("none", "flat", "declining")
 
 Kind = Literal["int", "float", "bool", "str", "category", "nullable_int"]
@@ -101,6 +103,8 @@ CUSTOMERS = Table(
                nullable=True, lo=0, hi=10, model_only=True),
         Column("mental_trait", "float", "disposition to stay (mental barrier multiplier)", lo=0,
                model_only=True),
+        Column("frailty", "float", "unobserved churn propensity z (multiplies the exit odds;"
+               " mean 1)", lo=0, model_only=True),
         Column("exit_month", "nullable_int", "months since signing at exit; empty if censored",
                nullable=True, lo=0),
         Column("exit_reason", "category", "why the relationship ended; empty if censored",
@@ -148,6 +152,8 @@ PANEL = Table(
         Column("C", "float", "competitor attractiveness", model_only=True),
         Column("h", "float", "exit hazard this month", lo=0, hi=1, model_only=True),
         Column("h0", "float", "exit hazard without barriers (B = 0)", lo=0, hi=1,
+               model_only=True),
+        Column("rolled_over", "bool", "month to month after a lapsed term (not re-contracted)",
                model_only=True),
         Column("exited", "bool", "the relationship ended during this month"),
         Column("alive", "bool", "alive at the end of this month"),

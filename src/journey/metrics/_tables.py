@@ -1,6 +1,6 @@
 """Shared helpers: pick a table out of a ``Journeys`` or take a DataFrame as given.
 
-Conventions used by every metric (see ``MODEL.md``):
+Conventions used by every metric (see ``docs/model.md``):
 
 * service rows are panel rows with ``month >= 0`` (the signing month and after); a customer is
   in the panel for month ``t`` when alive at the start of ``t``, and ``exited`` marks the month

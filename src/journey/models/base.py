@@ -121,7 +121,8 @@ def fit_positive_mle(
     theta = np.exp(res.x)
     # BFGS may stop on "precision loss" at the optimum; accept a vanishing gradient then
     g = jac(res.x) if jac is not None else optimize.approx_fprime(res.x, f, 1e-7)
-    converged = bool(res.success) or float(np.max(np.abs(g))) < 1e-3
+    # (relative to the size of the log-likelihood: a cohort of 10^4 has |negll| of 10^4 or more)
+    converged = bool(res.success) or float(np.max(np.abs(g))) < max(1e-3, 1e-6 * abs(res.fun))
     cov = None
     try:
         h = approx_hess3(theta, negll)

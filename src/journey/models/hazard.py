@@ -1,7 +1,7 @@
 """Discrete-time exit hazard on the panel with the satisfaction × barrier interaction.
 
 The monthly exit of a customer alive at the month's start is a Bernoulli draw with the
-logistic hazard of the relationship model (MODEL.md; discrete-time hazard models: Allison 1982,
+logistic hazard of the relationship model (docs/model.md; discrete-time hazard models: Allison 1982,
 Singer & Willett 1993):
 
 ``h_it = logistic(α0 + αS·(S* − S_it) + αC·C_it − αB·B_it − αSB·(S* − S_it)·B_it + κ·T_it)``

@@ -17,8 +17,8 @@ where ``courtship`` marks months < 0, the honeymoon is months ``0 … k−1`` af
 reference level ``μ``) and ``settled`` marks months ``≥ k``. ``Δ`` (reported as ``drop``) is
 how far satisfaction falls from the honeymoon to the settled service phase — the post-signing
 drop of the courtship-and-marriage study ("satisfaction a point or more lower six months after
-signing", MODEL.md). Fitted by REML. The random intercept absorbs stable customer differences;
-month-to-month autocorrelation of the adaptive ``S`` (MODEL.md) is not modelled, so on panel
+signing", docs/model.md). Fitted by REML. The random intercept absorbs stable customer differences;
+month-to-month autocorrelation of the adaptive ``S`` (docs/model.md) is not modelled, so on panel
 ``S`` the intervals are too narrow — use survey ratings, or thin the months, for inference.
 """
 

@@ -28,11 +28,12 @@ _PH = {p: i for i, p in enumerate(PHASES)}
 # channel and actor of each event kind, in EVENT_KINDS order
 _KIND_CHANNEL = np.array([CHANNELS.index(c) for c in (
     "face", "face", "face", "letter", "phone", "phone", "letter", "phone", "phone", "phone",
-    "email", "email", "letter", "face", "email", "platform", "platform", "letter")], np.int8)
+    "email", "email", "email", "letter", "phone", "face", "email", "platform", "platform",
+    "letter")], np.int8)
 _KIND_ACTOR = np.array([ACTORS.index(a) for a in (
     "sales", "sales", "sales", "sales", "service", "service", "service", "service", "sales",
-    "collections", "service", "service", "service", "community", "community", "platform",
-    "platform", "service")], np.int8)
+    "collections", "service", "service", "service", "service", "sales", "community",
+    "community", "platform", "platform", "service")], np.int8)
 assert len(_KIND_CHANNEL) == len(_KIND_ACTOR) == len(EVENT_KINDS)
 
 
@@ -50,10 +51,12 @@ class State:
     Q: np.ndarray
     S: np.ndarray
     R: np.ndarray
+    F: np.ndarray
     h: np.ndarray
     h0: np.ndarray
     sow: np.ndarray | None
     reach: np.ndarray | None
+    rolled: np.ndarray
     at_risk: np.ndarray
     exited: np.ndarray
     ev: np.ndarray
@@ -61,13 +64,21 @@ class State:
     sidx: np.ndarray
 
 
-def _phase_grid(K: int, T: int, term: int) -> np.ndarray:  # noqa: N803
+_RENEWAL_BITS = np.uint32((1 << KIND_BIT["rollover"]) | (1 << KIND_BIT["recontract"]))
+
+
+def _phase_grid(K: int, T: int) -> np.ndarray:  # noqa: N803
     ph = np.full(K + T, _PH["service"], np.int8)
     ph[:K] = _PH["courtship"]
     ph[K] = _PH["signing"]
-    if 0 < term < T:
-        ph[K + term] = _PH["renewal"]
     return ph
+
+
+def _phases(ev: np.ndarray, j: np.ndarray, i: np.ndarray, phase_of_j: np.ndarray) -> np.ndarray:
+    """Phase codes of cells (month index ``j``, prospect ``i``): ``renewal`` where a term
+    lapsed (a rollover or re-contract event), else courtship, signing or service by month."""
+    renewal = (ev[j, i] & _RENEWAL_BITS) != 0
+    return np.where(renewal, np.int8(_PH["renewal"]), phase_of_j[j]).astype(np.int8)
 
 
 def expand_bits(bits: np.ndarray, where: np.ndarray,
@@ -99,13 +110,16 @@ def expand_bits(bits: np.ndarray, where: np.ndarray,
 
 
 def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N803
-            c: dict, fee: np.ndarray, comp: np.ndarray, rng: np.random.Generator) -> Journeys:
+           c: dict, rng: np.random.Generator) -> Journeys:
+    from journey.simulate.engine import competitor_path
+
+    comp = competitor_path(sc, T)
     W = K + T
     m = len(st.sidx)
     ids = np.arange(id0, id0 + n, dtype=np.int64)
     sids = ids[st.sidx]
     months = np.arange(W, dtype=np.int64) - K
-    phase_of_j = _phase_grid(K, T, sc.term_months)
+    phase_of_j = _phase_grid(K, T)
 
     # panel rows in customer-major order, gathered from the time-major state
     ci, cj = np.divmod(np.flatnonzero(st.at_risk.T), W)
@@ -123,13 +137,13 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
     e_, q_, r_ = g(st.E), g(st.Q), g(st.R)
     panel = pd.DataFrame(copy=False, data={
         "customer_id": sids[ci], "month": months[cj],
-        "phase": pd.Categorical.from_codes(phase_of_j[cj], PHASES),
+        "phase": pd.Categorical.from_codes(_phases(st.ev, cj, st.sidx[ci], phase_of_j), PHASES),
         "E": e_, "Q": q_, "D": q_ - e_, "S": g(st.S), "R": r_,
-        "F": by_j(fee)[cj],
+        "F": g(st.F),
         "P": by_j(np.full(T, sc.procedural_barrier))[cj],
-        "M": c["mental0"][ci] * served + sc.bond_weight * r_,  # R = 0 before signing
+        "M": (c["mental0"][ci] + sc.bond_weight * r_) * served,  # no barrier before signing
         "C": by_j(comp)[cj],
-        "h": g(st.h), "h0": g(st.h0), "exited": g(st.exited), "alive": ~g(st.exited),
+        "h": g(st.h), "h0": g(st.h0), "rolled_over": g(st.rolled), "exited": g(st.exited), "alive": ~g(st.exited),
         "share_of_wallet": g(st.sow) if st.sow is not None else np.ones(len(ci)),
         "platform_share": c["ps"][ci] if sc.platform_share > 0 else np.zeros(len(ci)),
         "reachable": g(st.reach) if st.reach is not None else np.ones(len(ci), bool),
@@ -154,10 +168,17 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
     noise = rng.normal(0, sc.rating_noise_sd, sv.sum())
     answer = st.S.reshape(-1)[ej[sv] * m + col[ei[sv]]] + noise
     rating[sv] = np.clip(np.rint(answer), 0, 10)
+    rec = ek == KIND_BIT["recommend"]  # likelihood to recommend: S, the bond and noise
+    cell_r = ej[rec] * m + col[ei[rec]]
+    ltr = (st.S.reshape(-1)[cell_r] + sc.recommend_shift
+           + sc.recommend_bond * st.R.reshape(-1)[cell_r]
+           + rng.normal(0, sc.recommend_noise_sd, rec.sum()))
+    rating[rec] = np.clip(np.rint(ltr), 0, 10)
     events = pd.DataFrame(copy=False, data={
         "customer_id": ids[ei], "month": months[ej],
         "phase": pd.Categorical.from_codes(
-            np.where(ek == KIND_BIT["exit"], _PH["exit"], phase_of_j[ej]).astype(np.int8), PHASES),
+            np.where(ek == KIND_BIT["exit"], np.int8(_PH["exit"]),
+                     _phases(st.ev, ej, ei, phase_of_j)).astype(np.int8), PHASES),
         "channel": pd.Categorical.from_codes(_KIND_CHANNEL[ek], CHANNELS),
         "actor": pd.Categorical.from_codes(_KIND_ACTOR[ek], ACTORS),
         "kind": pd.Categorical.from_codes(ek, EVENT_KINDS),
@@ -184,6 +205,7 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
         "owned_contact": c["own"],
         "expectation": c["expectation"],
         "mental_trait": c["trait"],  # every prospect's
+        "frailty": c["frailty"],
         "exit_month": exit_m,
         "exit_reason": pd.Categorical.from_codes(c["reason"], EXIT_REASONS),
         "tenure_months": c["tenure"],
