@@ -77,9 +77,20 @@ def test_csat_and_nps_by_hand():
                 kinds=["survey"] * 7 + ["contact"])  # unanswered survey and a non-survey ignored
     assert csat(ev) == pytest.approx(0.5)
     assert csat(ev, threshold=9) == pytest.approx(2 / 6)
-    assert nps(ev) == pytest.approx(0.0)
-    assert nps(events([10, 10, 3])) == pytest.approx(100 / 3)
-    assert nps(events([0, 5])) == -100.0
+    # NPS reads the likelihood-to-recommend item only, never the satisfaction rating
+    assert math.isnan(nps(ev, phase=None))
+    rec = events([10, 9, 8, 7, 6, 0, np.nan, 1], kinds=["recommend"] * 7 + ["survey"])
+    assert nps(rec, phase=None) == pytest.approx(0.0)
+    assert nps(events([10, 10, 3], kinds=["recommend"] * 3), phase=None) == pytest.approx(100 / 3)
+    assert nps(events([0, 5], kinds=["recommend"] * 2), phase=None) == -100.0
+
+
+def test_nps_counts_service_answers_by_default():
+    # months 0 (signing) and 3 (service): only the service answers count by default
+    rec = events([0, 0, 10, 9], kinds=["recommend"] * 4, months=[0, 0, 3, 3])
+    assert nps(rec) == 100.0
+    assert nps(rec, phase=None) == 0.0
+    assert nps(rec, phase="signing") == -100.0
 
 
 def test_no_surveyed_ratings_give_nan():
@@ -96,7 +107,8 @@ def test_missing_rating_column_is_a_data_error():
 
 
 def test_survey_scores_by_phase_and_month():
-    ev = events([10, 2, 8, 9], months=[0, 0, 3, 3])
+    ev = pd.concat([events([10, 2, 8, 9], months=[0, 0, 3, 3]),
+                    events([10, 2, 8, 9], kinds=["recommend"] * 4, months=[0, 0, 3, 3])])
     out = survey_scores(ev, by="phase").set_index("phase")
     assert out.loc["signing", "n"] == 2
     assert out.loc["signing", "mean_rating"] == 6.0
@@ -154,8 +166,9 @@ def test_trough_month():
 
 
 def test_journeys_and_dataframe_give_the_same():
-    j = Journeys(customers=pd.DataFrame(), events=events([9.0, 3.0]), panel=P2)
+    j = Journeys(customers=pd.DataFrame(), events=events([9.0, 3.0], kinds=["recommend"] * 2),
+                 panel=P2)
     assert satisfaction_by_phase(j).equals(satisfaction_by_phase(P2))
-    assert nps(j) == 0.0
+    assert nps(j, phase=None) == 0.0
     with pytest.raises(JourneyDataError, match="Journeys"):
         nps([1, 2])

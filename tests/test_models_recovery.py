@@ -212,24 +212,41 @@ def telecom_with_competitor():
         update={"competitor_entry_month": 12, "competitor_attractiveness": 0.8})
 
 
+SIM_TRUTH = ("alpha0", "alpha_S", "alpha_B", "alpha_SB", "term_end_boost", "rollover_boost")
+
+
+def fit_dissatisfaction(j, sc):
+    """The dissatisfaction cause's hazard, with the customer's (model-only) log frailty as a
+    covariate whose true coefficient is 1: it is the simulator's random effect on the odds."""
+    z = j.customers.set_index("customer_id")["frailty"]
+    panel = j.panel.assign(log_frailty=np.log(z.reindex(j.panel["customer_id"]).to_numpy()))
+    from journey.schema import Journeys
+
+    return fit_exit_hazard(Journeys(j.customers, j.events, panel), s_star=sc.satisfaction_target,
+                           competitor=False, extra=["log_frailty"], cause="dissatisfaction")
+
+
 def test_hazard_recovers_simulator_coefficients() -> None:
     sc = telecom_with_competitor()
     j = simulate_mod.simulate(sc, n_customers=20_000, months=36, seed=5)
-    res = fit_exit_hazard(j, s_star=sc.satisfaction_target)
-    truth = {k: float(getattr(sc, k)) for k in HAZARD_TRUTH}
+    res = fit_dissatisfaction(j, sc)
+    truth = {k: float(getattr(sc, k)) for k in SIM_TRUTH} | {"log_frailty": 1.0}
     assert_within(res.summary(), truth)
     assert res.info["dropped"] == []
-    # fitted hazard close to the simulator's own h (mean |diff| 0.001 against a mean h of 0.04)
-    pred = res.predict(j)
-    assert np.abs(pred - j.panel.loc[pred.index, "h"]).mean() < 0.003
 
 
 def test_hazard_simulator_coverage_20_seeds() -> None:
     sc = telecom_with_competitor()
-    truth = {k: float(getattr(sc, k)) for k in HAZARD_TRUTH}
-    assert_coverage(lambda seed: fit_exit_hazard(
-        simulate_mod.simulate(sc, n_customers=4000, months=30, seed=1000 + seed),
-        s_star=sc.satisfaction_target), truth)
+    truth = {k: float(getattr(sc, k)) for k in SIM_TRUTH}
+    assert_coverage(lambda seed: fit_dissatisfaction(
+        simulate_mod.simulate(sc, n_customers=4000, months=30, seed=1000 + seed), sc), truth)
+
+
+def test_cause_specific_hazard_needs_exit_reasons() -> None:
+    from journey.schema import JourneyDataError
+
+    with pytest.raises(JourneyDataError, match="customers table"):
+        fit_exit_hazard(hazard_panel(seed=1, n=200), s_star=S_STAR, cause="dissatisfaction")
 
 
 def test_ordinal_recovers_simulator_rating_noise() -> None:

@@ -34,7 +34,7 @@ def variants():
     from journey.simulate import simulate
 
     sc = load_preset("telecom")
-    good = sc.replace(service_quality=7.5)
+    good = sc.replace(service_quality=sc.service_quality + 1.0, problem_rate=0.05)
     step = good.replace(outbound_care=0.1, outbound_upsell=0.3, outbound_collection=0.6)
     return {name: simulate(s, 1500, 30, seed=3)
             for name, s in (("good", good), ("step", step), ("telecom", sc))}

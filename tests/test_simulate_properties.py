@@ -39,9 +39,15 @@ def test_invariants(case):
     B = p["F"] + p["P"] + p["M"]
     assert (B >= 0).all()
     assert (p["h"] <= p["h0"] + 1e-12).all()
-    # F = 0 from the term end on
+    # no fee once a term lapsed without a new one (rolled over), nor before the first term end
+    # beyond the financing; re-contracting starts a new term
+    assert (p.loc[p["rolled_over"], "F"] == 0).all()
     if sc.term_months > 0:
-        assert (p.loc[p["month"] >= sc.term_months, "F"] == 0).all()
+        assert (p.loc[p["month"] == sc.term_months, "phase"] == "renewal").all()
+        rec = j.events[j.events["kind"].isin(["recontract", "rollover"])]
+        assert (rec["month"] % sc.term_months == 0).all()
+        renewal = p.loc[p["phase"] == "renewal", ["customer_id", "month"]]
+        assert len(renewal) == len(rec)  # a renewal phase exactly where a term lapsed
     # exit month after signing; only signed customers exit
     exited = c[c["exit_month"].notna()]
     assert (exited["exit_month"] >= 1).all()

@@ -41,7 +41,8 @@ class Scenario(BaseModel):
     promise_inflation: float = P(1.0, 0.0, 5.0, "points",
                                  "promises raise expectation E above what sales or service deliver")
     read_temper: float = P(0.7, 0.0, 1.0, "share",
-                           "share of the promise inflation that reading the contract removes from E")
+                           "share of the promise inflation that reading the contract removes"
+                           " from E")
     prior_satisfaction: float = P(5.0, 0.0, 10.0, "points",
                                   "a prospect's expectation before the first contact")
     conversion_logit: float = P(0.0, -10.0, 10.0, "logit",

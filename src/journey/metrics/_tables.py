@@ -85,10 +85,10 @@ def last_rows(df: pd.DataFrame) -> np.ndarray:
     return mask
 
 
-def survey_ratings(events: pd.DataFrame, what: str) -> pd.DataFrame:
-    """Answered surveys: rows of kind ``survey`` with a rating (columns month, phase, rating)."""
+def survey_ratings(events: pd.DataFrame, what: str, kind: str = "survey") -> pd.DataFrame:
+    """Answered items: rows of ``kind`` (``survey``: satisfaction; ``recommend``: likelihood to
+    recommend) with a rating (columns month, phase, rating)."""
     need(events, ["kind", "rating"], "events", what)
-    kind = events["kind"]
-    is_survey = (kind == "survey").to_numpy(dtype=bool, na_value=False)
+    is_survey = (events["kind"] == kind).to_numpy(dtype=bool, na_value=False)
     rating = events["rating"].to_numpy(dtype="float64", na_value=np.nan)
     return events.loc[is_survey & ~np.isnan(rating)]

@@ -94,14 +94,21 @@ def csat(data: TableLike, threshold: float = 8.0) -> float:
     return float(np.mean(r >= threshold)) if r.size else float("nan")
 
 
-def nps(data: TableLike) -> float:
-    """Net Promoter Score in points: ``100·(share of ratings 9–10 − share of ratings 0–6)``.
+def nps(data: TableLike, phase: str | None = "service") -> float:
+    """Net Promoter Score in points: ``100·(share of answers 9–10 − share of answers 0–6)``
+    to the 0–10 likelihood-to-recommend item (events of kind ``recommend``).
 
-    Reichheld (2003), "The one number you need to grow". Ranges −100 … 100; ratings strictly
-    between 6 and 9 (passives) count in the denominator only. ``NaN`` when no survey was
-    answered.
+    Reichheld (2003), "The one number you need to grow", Harvard Business Review 81(12).
+    Ranges −100 … 100; answers 7–8 (passives) count in the denominator only. Only answers in
+    ``phase`` (default ``service``: customers, not prospects; ``None`` for all). ``NaN`` when
+    nobody answered the item: a satisfaction rating is not a recommendation and is not used.
     """
-    r = survey_ratings(table(data, "events", "nps"), "nps")["rating"].to_numpy("float64")
+    events = table(data, "events", "nps")
+    rec = survey_ratings(events, "nps", kind="recommend")
+    if phase is not None:
+        need(events, ["phase"], "events", "nps")
+        rec = rec.loc[(rec["phase"].astype("object") == phase).to_numpy(dtype=bool)]
+    r = rec["rating"].to_numpy("float64")
     promoters, detractors, _ = _shares(r)
     return 100.0 * (promoters - detractors)
 
@@ -109,9 +116,10 @@ def nps(data: TableLike) -> float:
 def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) -> pd.DataFrame:
     """Survey answers grouped by ``by`` (``phase`` or ``month``): n, mean rating, CSAT, NPS.
 
-    Per group: ``csat = #{rating ≥ threshold}/n``; ``nps = 100·(#{rating ≥ 9} − #{rating ≤ 6})/n``
-    (Reichheld 2003). Groups without answers do not appear; no answers at all gives an empty
-    frame.
+    Per group: ``csat = #{rating ≥ threshold}/n`` over satisfaction ratings; ``nps =
+    100·(#{answer ≥ 9} − #{answer ≤ 6})/n_recommend`` over likelihood-to-recommend answers
+    (Reichheld 2003; NaN in a group without them). Groups without satisfaction answers do not
+    appear; no answers at all gives an empty frame.
     """
     if by not in ("phase", "month"):
         raise ValueError(f"by must be 'phase' or 'month', got {by!r}")
@@ -120,19 +128,18 @@ def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) ->
     s = survey_ratings(events, "survey_scores")
     r = s["rating"].to_numpy("float64")
     key = s[by].astype("object") if by == "phase" else s[by]
-    df = pd.DataFrame({
-        by: key.to_numpy(),
-        "rating": r,
-        "top": r >= threshold,
-        "net": (r >= 9).astype("float64") - (r <= 6),
-    })
+    df = pd.DataFrame({by: key.to_numpy(), "rating": r, "top": r >= threshold})
     g = df.groupby(by, sort=True)
+    rec = survey_ratings(events, "survey_scores", kind="recommend")
+    lr = rec["rating"].to_numpy("float64")
+    net = pd.Series((lr >= 9).astype("float64") - (lr <= 6),
+                    index=(rec[by].astype("object") if by == "phase" else rec[by]).to_numpy())
     out = pd.DataFrame({
         "n": g["rating"].size(),
         "mean_rating": g["rating"].mean(),
         "csat": g["top"].mean(),
-        "nps": 100.0 * g["net"].mean(),
     })
+    out["nps"] = 100.0 * net.groupby(level=0).mean().reindex(out.index)
     if by == "phase" and len(out):
         out = in_phase_order(out)
     return out.rename_axis(by).reset_index()

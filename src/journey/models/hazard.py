@@ -4,11 +4,14 @@ The monthly exit of a customer alive at the month's start is a Bernoulli draw wi
 logistic hazard of the relationship model (docs/model.md; discrete-time hazard models: Allison 1982,
 Singer & Willett 1993):
 
-``h_it = logistic(α0 + αS·(S* − S_it) + αC·C_it − αB·B_it − αSB·(S* − S_it)·B_it + κ·T_it)``
+``h_it = logistic(α0 + αS·(S* − S_it) + αC·C_it − αB·B_it − αSB·(S* − S_it)·B_it + κ·T_it
++ ρ·O_it)``
 
 with satisfaction ``S``, its reference level ``S*`` (satisfaction_target), competitor
 attractiveness ``C``, the exit barrier ``B = F + P + M`` in months of price and ``T_it = 1`` in
-the month the contract term lapses (panel phase ``renewal``; ``κ`` = term_end_boost). The
+the month the contract term lapses (panel phase ``renewal``; ``κ`` = term_end_boost) and
+``O_it = 1`` in the later months on a rolling contract (panel ``rolled_over``; ``ρ`` =
+rollover_boost). The
 interaction ``αSB`` carries Jones, Mothersbaugh & Beatty (2000): switching barriers hold most
 when satisfaction is low. It is fitted as a binomial GLM with logit link (statsmodels
 ``Logit`` by Newton–Raphson; standard errors from the inverse observed information) on the
@@ -54,17 +57,27 @@ _MAP = {
     "B": ("alpha_B", -1.0),
     "gap_B": ("alpha_SB", -1.0),
     "term_end": ("term_end_boost", 1.0),
+    "rolled_over": ("rollover_boost", 1.0),
 }
 
 
-def _panel_of(data: pd.DataFrame | Journeys, first_month: int) -> pd.DataFrame:
+def _panel_of(data: pd.DataFrame | Journeys, first_month: int,
+              cause: str | None = None) -> pd.DataFrame:
+    if cause is not None and not isinstance(data, Journeys):
+        raise JourneyDataError("cause: a cause-specific hazard needs Journeys with the customers"
+                               " table (its exit_reason column)")
     if isinstance(data, Journeys):
         panel = data.panel
         cust = data.customers
+        if cause is not None:
+            require_columns(cust, ["exit_reason"], "customers", f"the hazard of cause '{cause}'")
         if "exit_reason" in cust.columns:
-            forced = cust.loc[(cust["exit_reason"].astype("object") == "forced").to_numpy(),
-                              "customer_id"].to_numpy()
-            drop = panel["exited"].to_numpy(dtype=bool) & np.isin(panel["customer_id"], forced)
+            why = cust["exit_reason"].astype("object")
+            # exits by another cause leave the risk set of this one (Begg & Gray 1984);
+            # without a cause, forced exits (a competing risk outside the hazard) do
+            other = (why.notna() & (why != cause)) if cause is not None else (why == "forced")
+            gone = cust.loc[other.to_numpy(dtype=bool), "customer_id"].to_numpy()
+            drop = panel["exited"].to_numpy(dtype=bool) & np.isin(panel["customer_id"], gone)
             panel = panel.loc[~drop]
     elif isinstance(data, pd.DataFrame):
         panel = data
@@ -84,15 +97,19 @@ def hazard_design(
     term_end: bool = True,
     extra: Sequence[str] = (),
     first_month: int = 1,
+    cause: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Design matrix (const, gap = S* − S, C, B, gap_B, term_end, extra) and the 0/1 outcome.
+    """Design matrix (const, gap = S* − S, C, B, gap_B, term_end, rolled_over, extra) and the
+    0/1 outcome.
 
     ``B`` is the panel's ``B`` column if present, else ``F + P + M`` (model-only columns: real
-    data must bring its own ``B``). ``term_end`` is ``phase == "renewal"``.
+    data must bring its own ``B``). ``term_end`` is ``phase == "renewal"``; with a
+    ``rolled_over`` column it is the lapse month of those who did not re-contract, and
+    ``rolled_over`` (the months on a rolling contract after it) enters as its own term.
     """
     if not np.isfinite(s_star):
         raise ValueError(f"s_star must be a finite number, got {s_star}")
-    p = _panel_of(data, first_month)
+    p = _panel_of(data, first_month, cause)
     if len(p) == 0:
         raise JourneyDataError(f"panel: no rows at month >= {first_month} to fit a hazard on")
     if "B" in p.columns:
@@ -108,7 +125,13 @@ def hazard_design(
     x["B"] = b
     x["gap_B"] = gap * b
     if term_end and "phase" in p.columns:
-        x["term_end"] = (p["phase"].astype("object") == "renewal").to_numpy(dtype="float64")
+        lapse = (p["phase"].astype("object") == "renewal").to_numpy(dtype=bool)
+        if "rolled_over" in p.columns:
+            rolled = p["rolled_over"].to_numpy(dtype=bool)
+            x["term_end"] = (lapse & rolled).astype("float64")
+            x["rolled_over"] = (rolled & ~lapse).astype("float64")
+        else:
+            x["term_end"] = lapse.astype("float64")
     for c in extra:
         if c not in p.columns:
             raise JourneyDataError(f"panel: extra covariate column '{c}' is missing")
@@ -137,7 +160,7 @@ class HazardResult(FitResult):
         """Monthly exit hazard ``h`` for each panel row (same rows as the fit would use)."""
         design, _ = hazard_design(data, self.info["s_star"], "C" in self.glm_params.index,
                                   "term_end" in self.glm_params.index, self.info["extra"],
-                                  self.info["first_month"])
+                                  self.info["first_month"], self.info["cause"])
         lin = design[list(self.glm_params.index)].to_numpy() @ self.glm_params.to_numpy()
         return pd.Series(1 / (1 + np.exp(-lin)), index=design.index, name="h")
 
@@ -165,15 +188,21 @@ def fit_exit_hazard(
     term_end: bool = True,
     extra: Sequence[str] = (),
     first_month: int = 1,
+    cause: str | None = None,
 ) -> HazardResult:
     """Fit the discrete-time logistic exit hazard with the satisfaction × barrier interaction
     (formula and references in the module docstring) as a statsmodels binomial GLM.
 
     ``s_star`` is the satisfaction reference ``S*`` (the scenario's ``satisfaction_target``).
-    Returns estimates named ``alpha0, alpha_S, alpha_C, alpha_B, alpha_SB, term_end_boost``
-    (those identifiable) plus any ``extra`` columns by their own names.
+    ``cause`` (an exit reason, e.g. ``"dissatisfaction"``) fits that cause's hazard alone: its
+    exits are the events and customers who left for another reason leave the risk set in the
+    month they left. When the causes compete as one multinomial logit per month (the
+    simulator, ``docs/model.md``), this binary logit on "exit by the cause or no exit"
+    recovers the cause's coefficients exactly (Begg & Gray 1984). Returns estimates named
+    ``alpha0, alpha_S, alpha_C, alpha_B, alpha_SB, term_end_boost, rollover_boost`` (those
+    identifiable) plus any ``extra`` columns by their own names.
     """
-    design, y = hazard_design(data, s_star, competitor, term_end, extra, first_month)
+    design, y = hazard_design(data, s_star, competitor, term_end, extra, first_month, cause)
     if y.sum() == 0:
         raise JourneyDataError("panel: no exits in the rows used; the hazard is not estimable")
     const = [c for c in design.columns if c != "const" and np.ptp(design[c].to_numpy()) == 0]
@@ -190,6 +219,7 @@ def fit_exit_hazard(
                        columns=names)
     b = design["B"].to_numpy() if "B" in design.columns else np.zeros(1)
     info = {"s_star": float(s_star), "extra": tuple(extra), "first_month": first_month,
+            "cause": cause,
             "dropped": const, "exits": int(y.sum()),
             "barrier_quantiles": [float(q) for q in np.quantile(b, [0.1, 0.5, 0.9])]}
     converged = bool(res.mle_retvals.get("converged", True))

@@ -149,8 +149,9 @@ def court(sc: Scenario, pr: Prospects, rng: np.random.Generator) -> Courtship:
 
     ``Q_j = sales_q + ε``; ``S`` starts at the first impression ``Q`` and then follows
     ``S_j = S_{j-1} + λ (Q_j - S_{j-1})`` (no service experienced yet, so no disconfirmation);
-    expectation starts at ``prior_satisfaction`` and forms on the promised offer, ``E_j = E_{j-1} + ½ (Q_j + π - E_{j-1})``; the bond grows with
-    each month of contacts. At signing a reader's expectation loses ``read_temper · π``; the
+    expectation starts at ``prior_satisfaction`` and forms on the promised offer,
+    ``E_j = E_{j-1} + ½ (min(Q_j + π, 10) - E_{j-1})``; the bond grows with each month of
+    contacts. At signing a reader's expectation loses ``read_temper · π``; the
     prospect signs with ``logistic(c0 + c1 ((S + E)/2 - 7))``.
     """
     n = len(pr.sales_q)
@@ -346,6 +347,7 @@ def serve(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray, T: int, 
     lapses = 0
     for t in range(T):
         j = K + t
+        E[j] = e  # the expectation this month's experience is compared with
         if t == 0:  # the wedding: still the sales treatment; nothing experienced yet
             q = np.clip(sales_q + noise[0], 0, 10)
             s = np.clip(s + lam * (q - s), 0, 10)
@@ -422,7 +424,7 @@ def serve(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray, T: int, 
                 reason[who] = why
                 exit_month[who] = t
             alive &= ~leave
-        E[j], Q[j], S[j], R[j] = e, q, s, r
+        Q[j], S[j], R[j] = q, s, r
 
     ev_s = buf.get("ev", (W, m), np.uint32, 0)
     in_service = at_risk[K:]

@@ -143,7 +143,8 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
         "P": by_j(np.full(T, sc.procedural_barrier))[cj],
         "M": (c["mental0"][ci] + sc.bond_weight * r_) * served,  # no barrier before signing
         "C": by_j(comp)[cj],
-        "h": g(st.h), "h0": g(st.h0), "rolled_over": g(st.rolled), "exited": g(st.exited), "alive": ~g(st.exited),
+        "h": g(st.h), "h0": g(st.h0), "rolled_over": g(st.rolled),
+        "exited": g(st.exited), "alive": ~g(st.exited),
         "share_of_wallet": g(st.sow) if st.sow is not None else np.ones(len(ci)),
         "platform_share": c["ps"][ci] if sc.platform_share > 0 else np.zeros(len(ci)),
         "reachable": g(st.reach) if st.reach is not None else np.ones(len(ci), bool),
