@@ -4,21 +4,17 @@ One cohort of prospects is courted, some sign, and the signed customers are foll
 month. Every array operation runs over all customers of a chunk at once; the only Python loop is
 over months, because satisfaction, expectation, bond and survival are recursive in time.
 
-The model (MODEL.md), per customer and month ``t``:
-
-* perceived quality ``Q_t``: in courtship and at signing the sales treatment plus the promises
-  ``π`` (the offer as the prospect sees it); afterwards the contact person's quality, noise,
-  problems (resolved or not), hidden-clause shocks, outbound calls;
-* disconfirmation ``D_t = Q_t - E_{t-1}`` (Oliver 1980);
-* satisfaction ``S_t = clip(S_{t-1} + λ (Q_t + δ D_t - S_{t-1}), 0, 10)``;
-* expectation ``E_t = E_{t-1} + a (Q_t - E_{t-1})``, fast in courtship (``a = 0.5``: it forms
-  on the promised offer), slow afterwards (``a = a_E``); promises thus buy conversion and are
-  paid for in disconfirmation after signing;
-* bond ``R_t = R_{t-1} + g (1 - R_{t-1})``, or ``R_{t-1} (1 - ℓ)`` when the contact person leaves;
-* barriers in months of price: ``F`` (fee still owed, plus financing balance), ``P`` (constant),
-  ``M = m · trait + w_R · R + sunk``; ``B = F + P + M``;
-* hazard ``h_t = logistic(α0 + αS (S* - S_t) + αC C_t + boost_t - max(0, αB + αSB (S* - S_t)) B_t)``
-  and ``h0_t`` the same with ``B = 0``; ``boost`` applies in the month the term lapses.
+The model (``docs/model.md``, which holds every equation and its reference), in short: prospects
+differ in churn frailty (a gamma multiplier on the exit odds), in sensitivity to service
+incidents and in their mental barrier; courtship forms satisfaction ``S`` from the sales
+treatment and expectation ``E`` from the promises, and reading the contract tempers ``E``; after
+signing, quality ``Q`` comes from a contact person who learns (and is replaced when staff leave),
+incidents and noise; ``S`` moves toward ``Q + δ w(D) D`` with ``D = Q - E`` and losses weighted
+more; ``E`` learns from experience; the bond grows, breaks with staff turnover, and carries over
+from sales where the same person serves; at term end customers re-contract or roll over; each
+month one multinomial logit decides between staying and the exit causes (dissatisfaction,
+competitor, other), with forced exits from collection calls. The panel keeps ``h`` and ``h0``
+(the exit probability with and without barriers).
 
 Random numbers: a chunk of customers draws from its own stream,
 ``SeedSequence(seed).spawn(n_chunks)[k]``, so results depend on ``seed`` and ``chunk_size`` only.

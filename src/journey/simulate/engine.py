@@ -345,6 +345,8 @@ def serve(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray, T: int, 
     reason = np.full(m, -1, np.int8)
     exit_month = np.full(m, -1, np.int64)
     lapses = 0
+    base_dis = sc.alpha0 + log_z  # the parts of the exit logits fixed per customer
+    base_c = sc.competitor_alpha0 + log_z
     for t in range(T):
         j = K + t
         E[j] = e  # the expectation this month's experience is compared with
@@ -392,19 +394,28 @@ def serve(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray, T: int, 
                     renew_flags[0][t], renew_flags[1][t] = rc, roll
                     boost = np.where(is_rolled, sc.rollover_boost, 0.0)
                     boost[roll] = sc.term_end_boost
-                age = np.minimum(t - start, T)
-                fee = np.where(in_contract, fee_age[age], 0.0) + fin[t]
+                if lapses:  # contracts of different ages from the first lapse on
+                    age = np.minimum(t - start, T)
+                    fee = np.where(in_contract, fee_age[age], 0.0) + fin[t]
+                else:  # everyone is in the first term: one fee for all
+                    fee = fee_age[t] + fin[t]
             else:
                 fee = fin[t]
             F[j] = fee
             rolled[j] = is_rolled
             b = held0 + fee + sc.bond_weight * r
-            x_dis = sc.alpha0 + log_z + sc.alpha_S * gap + boost
-            o_dis = np.exp(x_dis - np.maximum(0.0, sc.alpha_B + sc.alpha_SB * gap) * b)
+            x_dis = base_dis + sc.alpha_S * gap
+            x_dis += boost
             o0_dis = np.exp(x_dis)
+            slope = sc.alpha_SB * gap
+            slope += sc.alpha_B
+            np.maximum(slope, 0.0, out=slope)
+            slope *= b
+            x_dis -= slope
+            o_dis = np.exp(x_dis, out=x_dis)
             if comp[t] > 0:  # a competitor's offer needs a competitor
-                x_c = sc.competitor_alpha0 + log_z + sc.alpha_C * comp[t] + boost
-                o_c, o0_c = np.exp(x_c - sc.alpha_B * b), np.exp(x_c)
+                o0_c = np.exp(base_c + (sc.alpha_C * comp[t]) + boost)
+                o_c = o0_c * np.exp(-sc.alpha_B * b)
             else:
                 o_c = o0_c = 0.0
             tot = 1.0 + o_dis + o_c + odds_other
