@@ -55,9 +55,9 @@ FIGURES = {
 }
 
 _ACSI_WIRELESS = "ACSI wireless phone service 73-76 (2018-2024)"
-_DROP = ("design: a visible drop after signing (seed 002), far below the 3-6 points the"
+_DROP = ("a visible drop after signing (seed 002), far below the 3-6 points the"
          " first engine produced; no published within-customer figure")
-_CSAT = ("design: consistent with the satisfaction band under the rating noise (top-box share"
+_CSAT = ("consistent with the satisfaction band under the rating noise (top-box share"
          " of a 0-10 item)")
 
 BANDS: dict[str, tuple[Band, ...]] = {
@@ -106,20 +106,9 @@ BANDS: dict[str, tuple[Band, ...]] = {
 }
 
 
-def _monthly_exit_share(panel: pd.DataFrame) -> pd.Series:
-    p = panel.loc[panel["month"].to_numpy() >= 1]
-    return p["exited"].astype("float64").groupby(p["month"]).mean()
-
-
-def _service_ratings(events: pd.DataFrame) -> np.ndarray:
-    ev = events.loc[(events["kind"] == "survey").to_numpy(dtype=bool)
-                    & (events["phase"].astype("object") == "service").to_numpy(dtype=bool)]
-    return ev["rating"].to_numpy("float64")
-
-
 def measure(j: Journeys, scenario: Scenario) -> dict[str, float]:
     """Every figure of :data:`FIGURES` that applies to this cohort (see each description)."""
-    hz = _monthly_exit_share(j.panel)
+    hz = metrics.life_table(j).set_index("month")["hazard"]
     out: dict[str, float] = {}
     term = scenario.term_months
     if term > 0:
@@ -127,10 +116,11 @@ def measure(j: Journeys, scenario: Scenario) -> dict[str, float]:
         out["post_term_churn"] = float(hz.loc[term:term + 6].mean())
     out["churn_1_12"] = float(hz.loc[1:12].mean())
     out["churn_falls"] = float(hz.loc[25:36].mean() / hz.loc[1:6].mean())
-    r = _service_ratings(j.events)
-    out["satisfaction_index"] = 10.0 * float(r.mean()) if r.size else math.nan
-    out["nps"] = metrics.nps(j)
-    out["csat"] = float(np.mean(r >= 8)) if r.size else math.nan
+    scores = metrics.survey_scores(j, by="phase").set_index("phase")
+    if "service" in scores.index:
+        service = scores.loc["service"]
+        out["satisfaction_index"] = 10.0 * float(service["mean_rating"])
+        out["nps"], out["csat"] = float(service["nps"]), float(service["csat"])
     out["drop_0_6"] = metrics.satisfaction_drop(j, 6)
     if term == 0:
         from journey.models import fit_sbg

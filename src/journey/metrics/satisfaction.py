@@ -125,15 +125,18 @@ def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) ->
         raise ValueError(f"by must be 'phase' or 'month', got {by!r}")
     events = table(data, "events", "survey_scores")
     need(events, [by], "events", "survey_scores")
-    s = survey_ratings(events, "survey_scores")
-    r = s["rating"].to_numpy("float64")
-    key = s[by].astype("object") if by == "phase" else s[by]
-    df = pd.DataFrame({by: key.to_numpy(), "rating": r, "top": r >= threshold})
+
+    def answers(kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """(group key, rating) of the answered items of ``kind``."""
+        s = survey_ratings(events, "survey_scores", kind=kind)
+        key = s[by].astype("object") if by == "phase" else s[by]
+        return key.to_numpy(), s["rating"].to_numpy("float64")
+
+    key, r = answers("survey")
+    df = pd.DataFrame({by: key, "rating": r, "top": r >= threshold})
     g = df.groupby(by, sort=True)
-    rec = survey_ratings(events, "survey_scores", kind="recommend")
-    lr = rec["rating"].to_numpy("float64")
-    net = pd.Series((lr >= 9).astype("float64") - (lr <= 6),
-                    index=(rec[by].astype("object") if by == "phase" else rec[by]).to_numpy())
+    rec_key, lr = answers("recommend")
+    net = pd.Series((lr >= 9).astype("float64") - (lr <= 6), index=rec_key)
     out = pd.DataFrame({
         "n": g["rating"].size(),
         "mean_rating": g["rating"].mean(),

@@ -62,6 +62,7 @@ class State:
     ev: np.ndarray
     contacts: np.ndarray
     sidx: np.ndarray
+    C: np.ndarray  # competitor attractiveness by month since signing
 
 
 _RENEWAL_BITS = np.uint32((1 << KIND_BIT["rollover"]) | (1 << KIND_BIT["recontract"]))
@@ -111,9 +112,7 @@ def expand_bits(bits: np.ndarray, where: np.ndarray,
 
 def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N803
            c: dict, rng: np.random.Generator) -> Journeys:
-    from journey.simulate.engine import competitor_path
-
-    comp = competitor_path(sc, T)
+    comp = st.C
     W = K + T
     m = len(st.sidx)
     ids = np.arange(id0, id0 + n, dtype=np.int64)
