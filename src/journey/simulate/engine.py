@@ -303,7 +303,7 @@ def serve(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray, T: int, 
     ev_s |= answered.astype(np.uint32) << np.uint32(KIND_BIT["recommend"])
     state = State(E=E, Q=Q, S=S, R=R, F=F, h=h, h0=h0, sow=sow, reach=reach, rolled=rolled,
                   at_risk=at_risk, exited=exited, ev=ev_s, contacts=ct.contacts, sidx=sidx,
-                  C=comp)
+                  C=comp, renewal_j=K + np.flatnonzero((renewal[0] | renewal[1]).any(axis=1)))
     cust = dict(own=own_s, reason=c.reason, exit_month=c.exit_month, mental0=mental0, ps=ps_s)
     return state, cust
 

@@ -63,6 +63,7 @@ class State:
     contacts: np.ndarray
     sidx: np.ndarray
     C: np.ndarray  # competitor attractiveness by month since signing
+    renewal_j: np.ndarray  # month indices j in which some term lapsed
 
 
 _RENEWAL_BITS = np.uint32((1 << KIND_BIT["rollover"]) | (1 << KIND_BIT["recontract"]))
@@ -75,11 +76,19 @@ def _phase_grid(K: int, T: int) -> np.ndarray:  # noqa: N803
     return ph
 
 
-def _phases(ev: np.ndarray, j: np.ndarray, i: np.ndarray, phase_of_j: np.ndarray) -> np.ndarray:
+def _phases(ev: np.ndarray, j: np.ndarray, i: np.ndarray, phase_of_j: np.ndarray,
+            renewal_j: np.ndarray) -> np.ndarray:
     """Phase codes of cells (month index ``j``, prospect ``i``): ``renewal`` where a term
-    lapsed (a rollover or re-contract event), else courtship, signing or service by month."""
-    renewal = (ev[j, i] & _RENEWAL_BITS) != 0
-    return np.where(renewal, np.int8(_PH["renewal"]), phase_of_j[j]).astype(np.int8)
+    lapsed (a rollover or re-contract event), else courtship, signing or service by month.
+    Only cells in ``renewal_j`` (the month indices with a lapse) are looked up."""
+    codes = phase_of_j[j]
+    if renewal_j.size:
+        lapse_month = np.zeros(len(phase_of_j), bool)
+        lapse_month[renewal_j] = True
+        sel = np.flatnonzero(lapse_month[j])
+        renewal = (ev[j[sel], i[sel]] & _RENEWAL_BITS) != 0
+        codes[sel[renewal]] = _PH["renewal"]
+    return codes
 
 
 def expand_bits(bits: np.ndarray, where: np.ndarray,
@@ -88,10 +97,11 @@ def expand_bits(bits: np.ndarray, where: np.ndarray,
     bit 0 of a cell repeated ``1 + extra0`` times (several events of the lowest kind).
 
     The pairs of a cell are consecutive, so every pair's slot in the output follows from the
-    counts: a cell starts at the running sum of the counts before it, and bit ``k > 0`` sits
-    after the cell's lower set bits, ``popcount(v & (2^k - 1))``, and the extra copies of bit 0.
-    Single-event cells (most) take the index of their one bit directly (``popcount(v - 1)`` for
-    ``v = 2^k``).
+    counts: a cell starts at the running sum of the counts before it. Single-event cells
+    (most) take the index of their one bit directly (``popcount(v - 1)`` for ``v = 2^k``);
+    the others write their lowest set bit ``v & -v`` and clear it, round by round, so the
+    rounds run as often as a cell has events, each over the cells that still have some.
+    Slots no round writes hold bit 0 (the extra copies).
     """
     if extra0 is None:
         extra0 = np.zeros(len(bits), np.int64)
@@ -101,12 +111,13 @@ def expand_bits(bits: np.ndarray, where: np.ndarray,
     single = count == 1
     kind[start[single]] = np.bitwise_count(bits[single] - np.uint32(1))
     multi = np.flatnonzero(~single)
-    vm, sm, xm = bits[multi], start[multi], extra0[multi]
-    for k in range(1, int(np.bitwise_or.reduce(vm, initial=0)).bit_length()):
-        has = np.flatnonzero((vm >> np.uint32(k)) & np.uint32(1))
-        if len(has):
-            lower = vm[has] & np.uint32((1 << k) - 1)
-            kind[sm[has] + np.bitwise_count(lower) + xm[has]] = k
+    v, slot = bits[multi], start[multi] + extra0[multi]
+    while v.size:
+        low = v & (~v + np.uint32(1))  # the lowest set bit
+        kind[slot] = np.bitwise_count(low - np.uint32(1))
+        v = v ^ low
+        more = v != 0
+        v, slot = v[more], slot[more] + 1
     return np.repeat(where, count), kind
 
 
@@ -121,11 +132,11 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
     phase_of_j = _phase_grid(K, T)
 
     # panel rows in customer-major order, gathered from the time-major state
-    ci, cj = np.divmod(np.flatnonzero(st.at_risk.T), W)
+    ci, cj = np.nonzero(st.at_risk.T)
     tm = cj * m + ci
 
     def g(a: np.ndarray) -> np.ndarray:
-        return a.reshape(-1)[tm]
+        return np.take(a.reshape(-1), tm, mode="clip")  # tm is in range: no bounds checks
 
     served = cj >= K
 
@@ -133,17 +144,18 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
         """A path over service months, zero in courtship, indexed by the time axis j."""
         return np.concatenate([np.zeros(K), path])
 
-    e_, q_, r_ = g(st.E), g(st.Q), g(st.R)
+    e_, q_, r_, ex_ = g(st.E), g(st.Q), g(st.R), g(st.exited)
     panel = pd.DataFrame(copy=False, data={
         "customer_id": sids[ci], "month": months[cj],
-        "phase": pd.Categorical.from_codes(_phases(st.ev, cj, st.sidx[ci], phase_of_j), PHASES),
+        "phase": pd.Categorical.from_codes(
+            _phases(st.ev, cj, st.sidx[ci], phase_of_j, st.renewal_j), PHASES),
         "E": e_, "Q": q_, "D": q_ - e_, "S": g(st.S), "R": r_,
         "F": g(st.F),
-        "P": by_j(np.full(T, sc.procedural_barrier))[cj],
+        "P": sc.procedural_barrier * served,
         "M": (c["mental0"][ci] + sc.bond_weight * r_) * served,  # no barrier before signing
         "C": by_j(comp)[cj],
         "h": g(st.h), "h0": g(st.h0), "rolled_over": g(st.rolled),
-        "exited": g(st.exited), "alive": ~g(st.exited),
+        "exited": ex_, "alive": ~ex_,
         "share_of_wallet": g(st.sow) if st.sow is not None else np.ones(len(ci)),
         "platform_share": c["ps"][ci] if sc.platform_share > 0 else np.zeros(len(ci)),
         "reachable": g(st.reach) if st.reach is not None else np.ones(len(ci), bool),
@@ -178,7 +190,8 @@ def tables(sc: Scenario, n: int, T: int, K: int, id0: int, st: State,  # noqa: N
         "customer_id": ids[ei], "month": months[ej],
         "phase": pd.Categorical.from_codes(
             np.where(ek == KIND_BIT["exit"], np.int8(_PH["exit"]),
-                     _phases(st.ev, ej, ei, phase_of_j)).astype(np.int8), PHASES),
+                     _phases(st.ev, ej, ei, phase_of_j, st.renewal_j)).astype(np.int8),
+            PHASES),
         "channel": pd.Categorical.from_codes(_KIND_CHANNEL[ek], CHANNELS),
         "actor": pd.Categorical.from_codes(_KIND_ACTOR[ek], ACTORS),
         "kind": pd.Categorical.from_codes(ek, EVENT_KINDS),
