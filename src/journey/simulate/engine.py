@@ -116,8 +116,9 @@ def _experience(sc: Scenario, c: Relationship, sv: ServiceEvents, shock: np.ndar
     c.s = np.clip(c.s + sc.satisfaction_lambda * (q + sc.disconfirmation_weight * felt - c.s),
                   0, 10)
     c.e = c.e + max(1.0 / (sc.expectation_prior_months + t), sc.expectation_adapt) * d
-    c.r = np.where(sv.flags["staff_change"][t], c.r * (1 - sc.bond_loss),
-                   c.r + sc.bond_growth * (1 - c.r))
+    grown = c.r + sc.bond_growth * (1 - c.r)
+    grown[cols] = c.r[cols] * (1 - sc.bond_loss)  # a new contact person breaks the bond
+    c.r = grown
     return q
 
 
@@ -255,7 +256,8 @@ def serve(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray, T: int, 
         idea_all = u_idea < sc.idea_rate
         idea_all[0] = False
         adopted_all = idea_all & (u_adopt < sc.ideas_adopted)
-        sv.flags["idea"], sv.flags["idea_adopted"] = idea_all, adopted_all
+        sv.at["idea"], sv.at["idea_adopted"] = np.flatnonzero(idea_all), np.flatnonzero(
+            adopted_all)
         sow_base = np.log(c.w / (1 - c.w)) + sc.reward_effect * sc.partner_rewards
     renewal = np.zeros((T, m), bool), np.zeros((T, m), bool)  # re-contract, rollover
     odds_other = _odds(sc.other_exit_rate)
@@ -288,8 +290,9 @@ def serve(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray, T: int, 
 
     ev_s = buf.get("ev", (W, m), np.uint32, 0)
     in_service = at_risk[K:]
-    for kind, flag in sv.flags.items():
-        mark(ev_s[K:], kind, flag & in_service)
+    served_bits, served = ev_s[K:].reshape(-1), in_service.reshape(-1)
+    for kind, pos in sv.at.items():  # incidents while the customer is still there
+        served_bits[pos[served[pos]]] |= np.uint32(1 << KIND_BIT[kind])
     mark(ev_s[K:], "recontract", renewal[0] & in_service)
     mark(ev_s[K:], "rollover", renewal[1] & in_service)
     mark(ev_s[K:], "exit", exited[K:])

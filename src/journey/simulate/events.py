@@ -38,59 +38,63 @@ def competitor_path(sc: Scenario, T: int) -> np.ndarray:  # noqa: N803
     return np.where(entered, sc.competitor_attractiveness, sc.competitor_base)
 
 
-def _given(rng: np.random.Generator, cond: np.ndarray, p: float) -> np.ndarray:
-    """A Bernoulli(p) outcome drawn only where ``cond`` holds (False elsewhere)."""
-    idx = np.flatnonzero(cond)
-    hit = np.zeros(cond.size, bool)
-    hit[idx[rng.random(len(idx), dtype=np.float32) < p]] = True
-    return hit.reshape(cond.shape)
+def _given(rng: np.random.Generator, pos: np.ndarray, p: float) -> np.ndarray:
+    """The positions among ``pos`` where a Bernoulli(p) draw succeeds (one draw each)."""
+    return pos[rng.random(len(pos), dtype=np.float32) < p]
 
 
 @dataclass
 class ServiceEvents:
-    """What happens to each signed customer in each month (rows ``t = 0..T-1``)."""
+    """What happens to each signed customer in each month, as flat positions ``t * m + i``
+    into the (months x customers) grid, sorted (time-major)."""
 
-    flags: dict[str, np.ndarray]  # event kind -> (T x m) flags
-    shock: np.ndarray  # quality change from incidents (problems, clauses, calls)
+    at: dict[str, np.ndarray]  # event kind -> positions
+    shock: np.ndarray  # (T x m) quality change from incidents (problems, clauses, calls)
     new_col: np.ndarray  # staff changes in month order: the customer's column,
     new_q: np.ndarray  # the new contact person's skill,
     starts: np.ndarray  # and where each month's changes begin
-    forced: np.ndarray
+    forced: np.ndarray  # (T x m) a collection call ended the contract
 
 
 def draw_service_events(sc: Scenario, read: np.ndarray, T: int, rng: np.random.Generator,  # noqa: N803
                         buf: Buffers) -> ServiceEvents:
     """Staff changes, problems (resolved or not), clause shocks and outbound calls for all
-    months at once: none of them depends on the customer's satisfaction."""
+    months at once: none of them depends on the customer's satisfaction. Events are rare, so
+    after the first uniform per cell and kind everything runs on their positions only."""
     m = len(read)
-    u_problem, u_out, u_staff = rng.random(dtype=np.float32, out=buf.get("u", (3, T, m),
-                                                                           np.float32))
-    changed = u_staff < sc.staff_turnover
-    problem = u_problem < sc.problem_rate
-    out = u_out < sc.outbound_rate
-    for flag in (changed, problem, out):
-        flag[0] = False  # the signing month: still the salesperson's treatment
+    u = rng.random(dtype=np.float32, out=buf.get("u", (3, T, m), np.float32))
+
+    def where(k: int, p: float) -> np.ndarray:
+        """Cells where uniform ``k`` falls below ``p``, the signing month left out (still the
+        salesperson's treatment)."""
+        pos = np.flatnonzero(u[k] < p)
+        return pos[pos >= m]
+
+    problem, out, changed = where(0, sc.problem_rate), where(1, sc.outbound_rate), \
+        where(2, sc.staff_turnover)
     p_res = sc.resolution_rate * min(1.0, sc.handle_time_cap / sc.handle_time_needed)
-    resolved = _given(rng, problem, p_res)
-    bite = _given(rng, problem & ~read, sc.clause_bite_rate)
-    calls = np.flatnonzero(out)
-    mix = np.full(out.size, np.float32(2.0))  # > 1: no call
-    mix[calls] = rng.random(len(calls), dtype=np.float32)
-    mix = mix.reshape(out.shape)
-    care = mix < sc.outbound_care
-    upsell = ~care & (mix < sc.outbound_care + sc.outbound_upsell)
-    collect = out & ~care & ~upsell
-    forced = _given(rng, collect, sc.forced_exit_rate)
+    solved = rng.random(len(problem), dtype=np.float32) < p_res
+    resolved = problem[solved]
+    bite = _given(rng, problem[~read[problem % m]], sc.clause_bite_rate)
+    mix = rng.random(len(out), dtype=np.float32)
+    care_share, upsell_share = sc.outbound_care, sc.outbound_care + sc.outbound_upsell
+    is_care = mix < care_share
+    is_upsell = ~is_care & (mix < upsell_share)
+    collect = out[~is_care & ~is_upsell]
+    forced_at = _given(rng, collect, sc.forced_exit_rate)
+    at = {"problem": problem, "resolution": resolved, "clause_shock": bite,
+          "care_call": out[is_care], "upsell_call": out[is_upsell],
+          "collection_call": collect, "staff_change": changed}
     shock = buf.get("shock", (T, m), fill=0.0)
-    for weight, flag in ((-sc.problem_penalty, resolved),
-                         (-sc.unresolved_penalty, problem & ~resolved),
-                         (-sc.clause_shock, bite), (sc.care_effect, care),
-                         (sc.upsell_effect, upsell), (sc.collection_effect, collect)):
-        shock += weight * flag
-    who = np.flatnonzero(changed)  # time-major: month by month
-    new_q = rng.normal(sc.service_quality, sc.service_quality_sd, len(who))
-    starts = np.searchsorted(who, np.arange(T + 1) * m)
-    flags = {"problem": problem, "resolution": resolved, "clause_shock": bite,
-             "care_call": care, "upsell_call": upsell, "collection_call": collect,
-             "staff_change": changed}
-    return ServiceEvents(flags, shock, who % m, new_q, starts, forced)
+    flat = shock.reshape(-1)
+    for weight, pos in ((-sc.problem_penalty, resolved),
+                        (-sc.unresolved_penalty, problem[~solved]),
+                        (-sc.clause_shock, bite), (sc.care_effect, at["care_call"]),
+                        (sc.upsell_effect, at["upsell_call"]),
+                        (sc.collection_effect, collect)):
+        flat[pos] += weight
+    new_q = rng.normal(sc.service_quality, sc.service_quality_sd, len(changed))
+    starts = np.searchsorted(changed, np.arange(T + 1) * m)
+    forced = np.zeros((T, m), bool)
+    forced.reshape(-1)[forced_at] = True
+    return ServiceEvents(at, shock, changed % m, new_q, starts, forced)
