@@ -20,6 +20,12 @@ def test_unknown_key_is_rejected_with_its_name():
         Scenario.from_dict({"servce_quality": 5})
 
 
+def test_retired_key_says_what_replaced_it():
+    with pytest.raises(ScenarioError, match="'new_staff_penalty' was retired: replaced by"
+                                            " newcomer_gap"):
+        Scenario.from_dict({"new_staff_penalty": 0.5})
+
+
 def test_out_of_range_value_names_the_key():
     with pytest.raises(ScenarioError, match="parameter 'read_share'"):
         Scenario.from_dict({"read_share": 1.5})

@@ -273,11 +273,20 @@ class Scenario(BaseModel):
         return rows
 
 
+# parameters of earlier versions of the model, and what took their place (docs/model.md)
+RETIRED = {
+    "new_staff_penalty": "replaced by newcomer_gap and learning_months (a new contact person"
+                         " starts below an experienced one and learns)",
+}
+
+
 def _explain(exc: ValidationError, source: str) -> str:
     parts = []
     for err in exc.errors():
         key = ".".join(str(x) for x in err["loc"]) or "(scenario)"
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and key in RETIRED:
+            parts.append(f"parameter '{key}' was retired: {RETIRED[key]}")
+        elif err["type"] == "extra_forbidden":
             parts.append(f"unknown parameter '{key}'")
         else:
             parts.append(f"parameter '{key}': {err['msg']} (got {err.get('input')!r})")
