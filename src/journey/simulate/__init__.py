@@ -23,6 +23,7 @@ Random numbers: a chunk of customers draws from its own stream,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ import pandas as pd
 
 from journey.scenario import Scenario
 from journey.schema import Journeys
-from journey.simulate.engine import Buffers, simulate_chunk
+from journey.simulate.engine import Buffers, run_chunk
 
 DEFAULT_CHUNK = 16_000
 
@@ -86,16 +87,33 @@ def simulate_chunks(
     chunk_size: int = DEFAULT_CHUNK,
     on_chunk: Callable[[int], None] | None = None,
 ) -> Iterator[Journeys]:
-    """Yield the cohort chunk by chunk (bounded memory); ``on_chunk(n)`` reports progress."""
+    """Yield the cohort chunk by chunk (bounded memory); ``on_chunk(n)`` reports progress.
+
+    While chunk ``k + 1`` is simulated, a second thread writes the tables of chunk ``k`` (numpy
+    releases the GIL in its loops, so this uses a second core). Each chunk has its own random
+    stream and its own set of buffers, so the cohort is the same as when run one by one.
+    """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"parameter 'scenario' must be a Scenario, got {type(scenario).__name__}")
     cohort = Cohort(int(n_customers), int(months), int(seed), int(chunk_size))
     streams = np.random.SeedSequence(cohort.seed).spawn(cohort.n_chunks)
-    buffers = Buffers()
-    for k, stream in enumerate(streams):
-        start = k * cohort.chunk_size
-        n = min(cohort.chunk_size, cohort.n_customers - start)
-        rng = np.random.default_rng(stream)
-        yield simulate_chunk(scenario, n, cohort.months, rng, start, buffers)
-        if on_chunk is not None:
-            on_chunk(n)
+    buffers = (Buffers(), Buffers())  # one set simulates while the other's tables are written
+    with ThreadPoolExecutor(1, thread_name_prefix="journey-tables") as writer:
+        pending: tuple[Future[Journeys], int] | None = None
+        for k, stream in enumerate(streams):
+            start = k * cohort.chunk_size
+            n = min(cohort.chunk_size, cohort.n_customers - start)
+            rng = np.random.default_rng(stream)
+            write = run_chunk(scenario, n, cohort.months, rng, start, buffers[k % 2])
+            if pending is not None:  # frees the other buffer set for the next chunk
+                yield from _done(*pending, on_chunk)
+            pending = writer.submit(write), n
+        if pending is not None:
+            yield from _done(*pending, on_chunk)
+
+
+def _done(future: Future[Journeys], n: int,
+          on_chunk: Callable[[int], None] | None) -> Iterator[Journeys]:
+    yield future.result()
+    if on_chunk is not None:
+        on_chunk(n)

@@ -11,7 +11,9 @@ and :func:`journey.simulate.tables.tables` writes the three tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.special import expit as _logistic
@@ -29,7 +31,7 @@ from journey.simulate.events import (
 )
 from journey.simulate.tables import KIND_BIT, State, mark, tables
 
-__all__ = ["Buffers", "simulate_chunk"]
+__all__ = ["Buffers", "run_chunk", "simulate_chunk"]
 
 _REASON = {r: np.int8(i) for i, r in enumerate(EXIT_REASONS)}
 
@@ -40,6 +42,14 @@ def _odds(p: float) -> float:
 
 def simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # noqa: N803
                    id0: int, buf: Buffers) -> Journeys:
+    """One chunk of prospects, from their draws to the three tables."""
+    return run_chunk(sc, n, T, rng, id0, buf)()
+
+
+def run_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # noqa: N803
+              id0: int, buf: Buffers) -> Callable[[], Journeys]:
+    """Simulate one chunk; returns the step that writes its tables (it reads the arrays in
+    ``buf`` and draws the survey answers from ``rng``, so it runs before either is reused)."""
     pr = draw_prospects(sc, n, rng)
     ct = court(sc, pr, rng)
     K = ct.K
@@ -64,7 +74,7 @@ def simulate_chunk(sc: Scenario, n: int, T: int, rng: np.random.Generator,  # no
     cust.update(court_len=pr.court_len, signed=ct.signed, read_n=pr.read, trait=pr.trait,
                 frailty=pr.frailty, volume=pr.volume, own=own, tenure=tenure,
                 expectation=ct.e)
-    return tables(sc, n, T, K, id0, st, cust, rng)
+    return partial(tables, sc, n, T, K, id0, st, cust, rng)
 
 
 @dataclass
