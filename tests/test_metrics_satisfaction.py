@@ -15,6 +15,7 @@ from journey.metrics import (
     satisfaction_by_phase,
     satisfaction_drop,
     survey_scores,
+    top_box_threshold,
     trough_month,
 )
 from journey.schema import JourneyDataError, Journeys
@@ -75,14 +76,69 @@ def test_csat_and_nps_by_hand():
     # answered: 10 9 8 7 6 0 -> top box (>=8) 3/6; promoters 2/6, detractors 2/6
     ev = events([10, 9, 8, 7, 6, 0, np.nan, 1],
                 kinds=["survey"] * 7 + ["contact"])  # unanswered survey and a non-survey ignored
-    assert csat(ev) == pytest.approx(0.5)
-    assert csat(ev, threshold=9) == pytest.approx(2 / 6)
+    assert csat(ev, phase=None) == pytest.approx(0.5)  # month 0: the signing phase
+    assert math.isnan(csat(ev))  # no service-phase answer
+    assert csat(ev, threshold=9, phase=None) == pytest.approx(2 / 6)
     # NPS reads the likelihood-to-recommend item only, never the satisfaction rating
     assert math.isnan(nps(ev, phase=None))
     rec = events([10, 9, 8, 7, 6, 0, np.nan, 1], kinds=["recommend"] * 7 + ["survey"])
     assert nps(rec, phase=None) == pytest.approx(0.0)
     assert nps(events([10, 10, 3], kinds=["recommend"] * 3), phase=None) == pytest.approx(100 / 3)
     assert nps(events([0, 5], kinds=["recommend"] * 2), phase=None) == -100.0
+
+
+def journey_events(rows):
+    """rows: (customer_id, month, kind, rating); phase from the month."""
+    df = pd.DataFrame(rows, columns=["customer_id", "month", "kind", "rating"])
+    m = df["month"].to_numpy()
+    df["phase"] = np.where(m < 0, "courtship", np.where(m == 0, "signing", "service"))
+    return df
+
+
+# Prospects 1-2 answer in courtship (months -2, -1), then as customers in service (month 3);
+# customers 3-4 answer in service only. Satisfaction ratings and recommend answers differ.
+EV = journey_events([
+    (1, -2, "survey", 10.0), (1, -2, "recommend", 2.0),
+    (2, -1, "survey", 9.0), (2, -1, "recommend", 1.0),
+    (1, 3, "survey", 9.0), (1, 3, "recommend", 10.0),
+    (2, 3, "survey", 9.0), (2, 3, "recommend", 9.0),
+    (3, 3, "survey", 9.0), (3, 3, "recommend", 7.0),
+    (4, 3, "survey", 6.0), (4, 3, "recommend", 3.0),
+])
+
+
+def test_nps_on_the_recommend_item_without_courtship_answers():
+    # service recommend answers 10 9 7 3: promoters 2/4, detractors 1/4 -> NPS 25
+    assert nps(EV) == pytest.approx(25.0)
+    # pooled with the courtship answers 2 and 1: promoters 2/6, detractors 3/6 -> -16.7
+    assert nps(EV, phase=None) == pytest.approx(100 * (2 - 3) / 6)
+    # the same formula on the service satisfaction ratings 9 9 9 6 would give 50
+    sat = EV.loc[(EV["kind"] == "survey") & (EV["month"] > 0), "rating"].to_numpy()
+    assert 100 * (np.mean(sat >= 9) - np.mean(sat <= 6)) == pytest.approx(50.0)
+    assert nps(EV, phase="courtship") == -100.0
+
+
+def test_csat_counts_service_ratings_in_the_top_box():
+    # service ratings 9 9 9 6: 3 of 4 at or above 7.5; with courtship 10 and 9: 5 of 6
+    assert csat(EV) == pytest.approx(0.75)
+    assert csat(EV, phase=None) == pytest.approx(5 / 6)
+    assert csat(EV, threshold=9.5) == 0.0
+
+
+def test_top_box_threshold_by_scale():
+    assert top_box_threshold() == 7.5  # 0-10: answers 8, 9, 10
+    assert top_box_threshold((1, 5)) == 4.0  # top 2 box of a 5-point item: 4, 5
+    assert top_box_threshold((1, 7)) == 5.5  # top 2 box of a 7-point item: 6, 7
+    assert top_box_threshold((1, 10)) == 7.75
+    with pytest.raises(ValueError, match="scale"):
+        top_box_threshold((5, 5))
+
+
+def test_csat_on_a_five_point_scale():
+    five = journey_events([(i, 2, "survey", float(r)) for i, r in enumerate([1, 2, 3, 4, 5, 5])])
+    assert csat(five, scale=(1, 5)) == pytest.approx(3 / 6)  # answers 4, 5, 5
+    with pytest.raises(JourneyDataError, match="rating.*scale"):
+        csat(journey_events([(1, 2, "survey", 0.0)]), scale=(1, 5))
 
 
 def test_nps_counts_service_answers_by_default():

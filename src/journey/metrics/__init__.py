@@ -39,6 +39,7 @@ from journey.metrics.satisfaction import (
     satisfaction_by_phase,
     satisfaction_drop,
     survey_scores,
+    top_box_threshold,
     trough_month,
 )
 from journey.metrics.segments import (
@@ -86,6 +87,7 @@ __all__ = [
     "summary",
     "survey_scores",
     "survival_curve",
+    "top_box_threshold",
     "trough_month",
 ]
 

@@ -84,14 +84,72 @@ def _shares(rating: np.ndarray) -> tuple[float, float, float]:
     return float(np.mean(rating >= 9)), float(np.mean(rating <= 6)), float(n)
 
 
-def csat(data: TableLike, threshold: float = 8.0) -> float:
-    """Customer-satisfaction score: the share of survey ratings at or above ``threshold``.
+def top_box_threshold(scale: tuple[float, float] = (0.0, 10.0)) -> float:
+    """The CSAT cut-off of a rating scale ``(lo, hi)``: ``lo + ¾·(hi − lo)``.
 
-    ``CSAT = #{rating ≥ threshold} / #{answered surveys}`` (ratings 0–10; the top-box
-    convention of Reichheld 2003 and of industry CSAT). ``NaN`` when no survey was answered.
+    The top quarter of the scale's range: answers 4–5 of a 1–5 item and 6–7 of a 1–7 item
+    (the "top 2 box"), 8–10 of a 0–10 item (7.5), 8–10 of a 1–10 item (7.75).
     """
-    r = survey_ratings(table(data, "events", "csat"), "csat")["rating"].to_numpy("float64")
-    return float(np.mean(r >= threshold)) if r.size else float("nan")
+    lo, hi = (float(v) for v in scale)
+    if not hi > lo:
+        raise ValueError(f"scale must be (lowest, highest) answer with lowest < highest,"
+                         f" got {scale}")
+    return lo + 0.75 * (hi - lo)
+
+
+def csat(data: TableLike, threshold: float | None = None, phase: str | None = "service",
+         scale: tuple[float, float] = (0.0, 10.0)) -> float:
+    """Customer-satisfaction score (CSAT): the share of satisfaction ratings at or above a
+    cut-off, ``CSAT = #{rating ≥ threshold} / #{answered surveys}``.
+
+    This is the "percentage of customers whose reported experience (ratings) exceeds
+    specified satisfaction goals" of Farris et al. (2010) with the goal a top-box cut-off.
+    The default cut-off is :func:`top_box_threshold` of ``scale``: 7.5 on the 0–10 items of
+    the journey tables, so answers 8, 9 and 10 count (8 is the lowest answer in the top
+    quarter of the scale); on a 1–5 or 1–7 item the same rule counts the top two answers,
+    the "Top 2 Box" satisfaction score that Morgan & Rego (2006) evaluate (on ACSI data)
+    beside mean satisfaction and net promoters. The ACSI itself (Fornell et al. 1996) is not
+    a top-box share: it is a weighted mean of three 1–10 satisfaction items rescaled to
+    0–100 — compare it with the mean rating (:func:`survey_scores`), not with CSAT.
+
+    Only answers (``events`` of kind ``survey``) in ``phase`` count (default ``service``:
+    customers, not prospects in courtship; ``None`` pools every phase). Ratings outside
+    ``scale`` raise :class:`JourneyDataError`. ``NaN`` when no survey was answered.
+
+    References
+    ----------
+    Farris, P. W., Bendle, N. T., Pfeifer, P. E., & Reibstein, D. J. (2010). *Marketing
+    Metrics: The Definitive Guide to Measuring Marketing Performance* (2nd ed.). Wharton
+    School Publishing. † (definition checked in secondary quotations only)
+    Morgan, N. A., & Rego, L. L. (2006). The value of different customer satisfaction and
+    loyalty metrics in predicting business performance. *Marketing Science*, 25(5),
+    426–439. doi:10.1287/mksc.1050.0180 (abstract checked; the paper's exact top-2-box cut
+    on ACSI's 10-point item was not)
+    Fornell, C., Johnson, M. D., Anderson, E. W., Cha, J., & Bryant, B. E. (1996). The
+    American Customer Satisfaction Index: Nature, purpose, and findings. *Journal of
+    Marketing*, 60(4), 7–18. doi:10.2307/1251898
+    """
+    cut = top_box_threshold(scale) if threshold is None else float(threshold)
+    events = table(data, "events", "csat")
+    r = _in_phase(survey_ratings(events, "csat"), events, phase, "csat")["rating"]
+    r = r.to_numpy("float64")
+    lo, hi = scale
+    bad = (r < lo) | (r > hi)
+    if bad.any():
+        raise JourneyDataError(
+            f"events: column 'rating': csat found answer {r[bad][0]:g} outside scale"
+            f" [{lo:g}, {hi:g}]; expected ratings on the scale passed as scale"
+        )
+    return float(np.mean(r >= cut)) if r.size else float("nan")
+
+
+def _in_phase(answers: pd.DataFrame, events: pd.DataFrame, phase: str | None,
+              what: str) -> pd.DataFrame:
+    """The answers given in ``phase`` (all of them when ``phase`` is None)."""
+    if phase is None:
+        return answers
+    need(events, ["phase"], "events", what)
+    return answers.loc[(answers["phase"] == phase).to_numpy(dtype=bool, na_value=False)]
 
 
 def nps(data: TableLike, phase: str | None = "service") -> float:
@@ -104,10 +162,7 @@ def nps(data: TableLike, phase: str | None = "service") -> float:
     nobody answered the item: a satisfaction rating is not a recommendation and is not used.
     """
     events = table(data, "events", "nps")
-    rec = survey_ratings(events, "nps", kind="recommend")
-    if phase is not None:
-        need(events, ["phase"], "events", "nps")
-        rec = rec.loc[(rec["phase"].astype("object") == phase).to_numpy(dtype=bool)]
+    rec = _in_phase(survey_ratings(events, "nps", kind="recommend"), events, phase, "nps")
     r = rec["rating"].to_numpy("float64")
     promoters, detractors, _ = _shares(r)
     return 100.0 * (promoters - detractors)
