@@ -78,36 +78,58 @@ def test_empty_panel_gives_empty_table():
     assert math.isnan(median_lifetime(FOUR.iloc[:0]))
 
 
+# 20 customers, term 3: month 1: 2 of 20 exit (h = .1), month 2: 0 of 18, month 3: 6 of 18
+# (h = 1/3), month 4: 3 of 12 (h = 1/4), month 5: 0 of 9
+CLIFF = {0: (1, True), 1: (1, True)} | {i: (3, True) for i in range(2, 8)}
+CLIFF |= {i: (4, True) for i in range(8, 11)} | {i: (5, False) for i in range(11, 20)}
+
+
 def test_cliff_ratio_by_hand():
-    # 10 customers, term 2: month 0 one exit (h = .1), month 1 none (h = 0),
-    # month 2 three of nine exit (h = 1/3): ratio (1/3) / mean(.1, 0) = 6.667
-    lives = {0: (0, True), 1: (2, True), 2: (2, True), 3: (2, True)}
-    lives |= {i: (3, False) for i in range(4, 10)}
-    df = panel_from_lives(lives)
-    assert cliff_ratio(df, term_months=2) == pytest.approx((1 / 3) / 0.05)
-    assert math.isnan(cliff_ratio(df, term_months=5))  # month 5 not observed
+    df = panel_from_lives(CLIFF)
+    np.testing.assert_allclose(life_table(df)["hazard"], [0, 0.1, 0, 1 / 3, 0.25, 0])
+    # default windows: month 3 over months 1..2 -> (1/3) / mean(.1, 0) = 6.667; with month 0
+    # in the denominator (the old definition) it would have read (1/3) / (1/30) = 10
+    assert cliff_ratio(df, term_months=3) == pytest.approx((1 / 3) / 0.05)
+    assert cliff_ratio(df, term_months=3, after=(3, 4)) == pytest.approx((7 / 24) / 0.05)
+    assert cliff_ratio(df, term_months=3, before=(1, 1)) == pytest.approx((1 / 3) / 0.1)
+    assert cliff_ratio(df, term_months=3, before=(2, 2)) == math.inf  # no exits before
+    assert cliff_ratio(df, term_months=3, after=(5, 5)) == 0.0  # no exits after
+    assert math.isnan(cliff_ratio(df, term_months=3, before=(2, 2), after=(5, 5)))  # none at all
+    assert math.isnan(cliff_ratio(df, term_months=6))  # month 6 not observed
+    assert math.isnan(cliff_ratio(df, term_months=3, after=(3, 6)))
     with pytest.raises(ValueError, match="term_months"):
         cliff_ratio(df)  # a bare panel has no contract terms
     with pytest.raises(ValueError, match="term_months"):
         cliff_ratio(df, term_months=0)
-    only_after = panel_from_lives({1: (2, True), 2: (3, False)})
-    assert cliff_ratio(only_after, term_months=2) == math.inf
+    with pytest.raises(ValueError, match="before.*month 0"):
+        cliff_ratio(df, term_months=3, before=(0, 2))
+    with pytest.raises(ValueError, match="after"):
+        cliff_ratio(df, term_months=3, after=(4, 3))
+    with pytest.raises(ValueError, match="1-month term"):
+        cliff_ratio(df, term_months=1)
+    assert cliff_ratio(df, term_months=1, before=(2, 2), after=(1, 1)) == math.inf
+
+
+def test_cliff_ratio_ignores_month_zero():
+    # an exit in the signing month (impossible in the simulator) changes at_risk later on,
+    # never the window means: months 1.. hold the same customers minus the one who left
+    with_zero = panel_from_lives(CLIFF | {20: (0, True)})
+    assert life_table(with_zero)["hazard"].iloc[0] == pytest.approx(1 / 21)
+    assert cliff_ratio(with_zero, term_months=3) == pytest.approx((1 / 3) / 0.05)
 
 
 def test_cliff_ratio_takes_the_term_from_customers():
-    lives = {0: (0, True), 1: (2, True), 2: (2, True), 3: (2, True)}
-    lives |= {i: (3, False) for i in range(4, 10)}
-    df = panel_from_lives(lives)
-    # customers 10, 11 have no fixed term and leave at month 2: not on the 2-month term
-    extra = panel_from_lives({10: (2, True), 11: (2, True)})
-    cust = pd.DataFrame({"customer_id": range(12), "signed": True,
-                         "term_months": [2] * 10 + [0, 0]})
+    df = panel_from_lives(CLIFF)
+    # customers 20, 21 have no fixed term and leave at month 3: not on the 3-month term
+    extra = panel_from_lives({20: (3, True), 21: (3, True)})
+    cust = pd.DataFrame({"customer_id": range(22), "signed": True,
+                         "term_months": [3] * 20 + [0, 0]})
     j = Journeys(cust, pd.DataFrame(), pd.concat([df, extra], ignore_index=True))
     assert cliff_ratio(j) == pytest.approx((1 / 3) / 0.05)
-    mixed = Journeys(cust.assign(term_months=[2] * 5 + [3] * 7), pd.DataFrame(), df)
+    mixed = Journeys(cust.assign(term_months=[3] * 10 + [4] * 12), pd.DataFrame(), df)
     with pytest.raises(ValueError, match="one contract term"):
         cliff_ratio(mixed)
-    assert cliff_ratio(mixed, term_months=2) == pytest.approx(cliff_ratio(df, term_months=2))
+    assert cliff_ratio(mixed, term_months=3) == pytest.approx(cliff_ratio(df, term_months=3))
 
 
 def test_life_table_needs_exited():

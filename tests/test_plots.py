@@ -144,7 +144,7 @@ def test_hazard_lines_and_cliff_ratio(telecom_small):
     np.testing.assert_allclose(_line(fig, "hazard:h0").get_ydata(),
                                serv.groupby("month")["h0"].mean().to_numpy(), rtol=1e-12)
     h = (exits / at_risk).to_numpy()
-    ratio = h[24] / h[:24].mean()  # term of 24 months: h(T) over the mean of h(0..T-1)
+    ratio = h[24] / h[1:24].mean()  # term of 24 months: h(T) over the mean of h(1..T-1)
     ax = fig.axes[0]
     assert f"cliff ratio {ratio:.1f}×" in ax.get_title()
     assert ratio > 3  # the telecom preset's term-end spike

@@ -1,5 +1,6 @@
 """Retention: the discrete-time life table (survival curve and hazard by tenure), the median
-lifetime and the cliff ratio at the end of a contract term.
+lifetime and the cliff ratio at the end of a contract term (competing exit reasons:
+:mod:`journey.metrics.competing`).
 
 Months since signing are the time axis. A customer is at risk in month ``t`` when the panel
 holds a row for ``t`` (alive at the month's start) and exits in ``t`` when that row has
@@ -97,29 +98,62 @@ def _term(data: TableLike, term_months: int | None) -> int:
     return int(terms[0])
 
 
-def cliff_ratio(data: TableLike, term_months: int | None = None) -> float:
-    """Hazard spike at term end: ``h(T) / mean(h(0), …, h(T−1))`` for a term of T months.
+def _window(w: tuple[int, int] | None, default: tuple[int, int], name: str) -> range:
+    """Months ``first … last`` (both included) of a window; ``default`` when ``w`` is None."""
+    first, last = default if w is None else w
+    if first < 1 or last < first:
+        raise ValueError(
+            f"{name} must be (first, last) months since signing with 1 <= first <= last"
+            f" (month 0 has no exits by construction), got {(first, last)}"
+        )
+    return range(int(first), int(last) + 1)
 
-    The term covers months 0 … T−1, so month T is the first month after the term end, when the
-    financial exit barrier lapses (Jones, Mothersbaugh & Beatty 2000 on switching barriers).
-    Hazards from :func:`life_table`; with a ``Journeys`` and no ``term_months`` the one
-    positive term in ``customers.term_months`` is used and the panel is restricted to
-    customers on it. ``NaN`` when month T is not observed or both hazards are 0 (nobody
-    exits); ``inf`` when only month T has exits.
+
+def cliff_ratio(data: TableLike, term_months: int | None = None,
+                before: tuple[int, int] | None = None,
+                after: tuple[int, int] | None = None) -> float:
+    """Hazard spike at term end: the mean monthly hazard just after the term over the mean
+    monthly hazard during it, ``mean_{t ∈ after} h(t) / mean_{t ∈ before} h(t)``.
+
+    For a term of T months (months 0 … T−1), month T is the first month after the term end,
+    when the financial exit barrier lapses (Jones, Mothersbaugh & Beatty 2000 on switching
+    barriers). Windows are inclusive ``(first, last)`` months since signing: by default
+    ``before = (1, T − 1)`` and ``after = (T, T)``; ``after = (T, T + k − 1)`` averages the
+    k months after the term end. Month 0, the signing month, is never in a window: nobody
+    can exit in it (``docs/model.md``, time axis), so its hazard is 0 by construction and
+    would only pull the denominator down. Each month weighs the same (the mean of the
+    monthly hazards of :func:`life_table`, as the hazard plot shows them).
+
+    With a ``Journeys`` and no ``term_months`` the one positive term in
+    ``customers.term_months`` is used and the panel is restricted to customers on it.
+    ``NaN`` when a month of either window is not observed (nobody at risk) or both means
+    are 0 (nobody exits); ``inf`` when only the after-window has exits.
+
+    Parameters
+    ----------
+    data : Journeys or DataFrame
+        The journeys, or a panel (then ``term_months`` is needed).
+    term_months : int, optional
+        Contract term T in months.
+    before, after : (int, int), optional
+        First and last month (inclusive, ≥ 1) of each window.
     """
     T = _term(data, term_months)
+    if before is None and T < 2:
+        raise ValueError("cliff_ratio: a 1-month term has no month inside the term after"
+                         " month 0; pass before=(first, last)")
+    b = _window(before, (1, T - 1), "before")
+    a = _window(after, (T, T), "after")
     panel = table(data, "panel", "cliff_ratio")
     if isinstance(data, Journeys) and term_months is None:
         c = data.customers
         on_term = c.loc[c["term_months"].to_numpy() == T, "customer_id"].to_numpy()
         panel = panel.loc[np.isin(panel["customer_id"].to_numpy(), on_term)]
-    lt = life_table(panel).set_index("month")
-    before = lt["hazard"].reindex(range(T))
-    if T not in lt.index or before.isna().any():
+    hazard = life_table(panel).set_index("month")["hazard"]
+    h_before, h_after = hazard.reindex(b), hazard.reindex(a)
+    if h_before.isna().any() or h_after.isna().any():
         return float("nan")
-    h_after = float(lt.at[T, "hazard"])
-    h_before = float(before.mean())
-    if h_before == 0.0:
-        return float("nan") if h_after == 0.0 else math.inf
-    return h_after / h_before
-
+    mean_after, mean_before = float(h_after.mean()), float(h_before.mean())
+    if mean_before == 0.0:
+        return float("nan") if mean_after == 0.0 else math.inf
+    return mean_after / mean_before

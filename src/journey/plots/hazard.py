@@ -49,7 +49,7 @@ def hazard_by_tenure(journeys: Journeys, *, model: bool = True, term_months: int
     ``h̄0(t)`` (:func:`mean_model_hazards`; model-only columns, so real data raises
     :class:`~journey.schema.JourneyDataError` — pass ``model=False``). The term end T is
     ``term_months`` or the cohort's one fixed term; the title gives the cliff ratio
-    ``h(T) / mean(h(0), …, h(T−1))`` (:func:`journey.metrics.cliff_ratio`).
+    ``h(T) / mean(h(1), …, h(T−1))`` (:func:`journey.metrics.cliff_ratio`).
     """
     j = as_journeys(journeys, "hazard_by_tenure")
     mh = mean_model_hazards(j) if model else None
