@@ -32,6 +32,9 @@ def test_summary_agrees_with_the_single_metrics(telecom):
     assert s["js_hostage"] == js["hostage"]
     assert sum(s[f"js_{k}"] for k in M.JONES_SASSER) == pytest.approx(1.0)
     assert sum(s[f"db_{k}"] for k in M.DICK_BASU) == pytest.approx(1.0)
+    db = M.segment_shares(M.dick_basu_segments(telecom)).set_index("segment")["share"]
+    assert s["db_spurious"] == db["spurious"] and s["db_unclassified"] == 0.0  # 36 > 24 months
+    assert s["db_true"] != s["js_loyalist"]  # relative attitude is not absolute satisfaction
     assert s["survival_end"] == M.survival_curve(telecom)["survival"].iloc[-1]
     assert all(isinstance(v, float) for v in s.values())
     assert "reach_retained" not in s and "loyal_core_share" not in s  # neither applies
@@ -51,7 +54,8 @@ def test_real_data_gets_observed_metrics_only(telecom):
     for k in ("Q_gap", "D_service", "B_service", "barrier_held_share", "hostage_share"):
         assert k not in s
     full = M.summary(telecom)
-    for k in ("nps", "clv", "cliff_ratio", "js_hostage", "S_gap"):
+    for k in ("nps", "csat", "clv", "cliff_ratio", "js_hostage", "db_none",
+              "S_gap"):
         assert s[k] == full[k]
 
 

@@ -43,6 +43,7 @@ from journey.metrics.satisfaction import (
     trough_month,
 )
 from journey.metrics.segments import (
+    ALTERNATIVE_REFERENCE,
     DICK_BASU,
     JONES_SASSER,
     customer_states,
@@ -54,6 +55,7 @@ from journey.metrics.value import clv, clv_lost, clv_table
 from journey.schema import Journeys
 
 __all__ = [
+    "ALTERNATIVE_REFERENCE",
     "DICK_BASU",
     "JONES_SASSER",
     "barrier_held_share",
@@ -129,10 +131,11 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
     except ValueError:  # no single fixed term: the metric does not apply
         pass
     out["clv"] = clv(journeys, discount=discount) if len(lt) else math.nan
-    for name, seg in (("js", jones_sasser_segments(journeys, s_threshold)),
-                      ("db", dick_basu_segments(journeys, s_threshold))):
+    db = dick_basu_segments(journeys)
+    for name, seg in (("js", jones_sasser_segments(journeys, s_threshold)), ("db", db)):
         for row in segment_shares(seg).itertuples(index=False):
             out[f"{name}_{row.segment}"] = float(row.share)
+    out["db_unclassified"] = float(db["segment"].isna().mean()) if len(db) else math.nan
     cols = set(p.columns)
     if {"Q"} <= cols:
         out["Q_gap"] = courtship_service_gap(p, "Q")
