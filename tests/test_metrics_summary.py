@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from journey import metrics as M
-from journey.schema import MODEL_ONLY, Journeys
+from journey.schema import EXIT_REASONS, MODEL_ONLY, Journeys
 
 simulate = pytest.importorskip("journey.simulate").simulate
 load_preset = pytest.importorskip("journey.scenario").load_preset
@@ -35,6 +35,9 @@ def test_summary_agrees_with_the_single_metrics(telecom):
     db = M.segment_shares(M.dick_basu_segments(telecom)).set_index("segment")["share"]
     assert s["db_spurious"] == db["spurious"] and s["db_unclassified"] == 0.0  # 36 > 24 months
     assert s["db_true"] != s["js_loyalist"]  # relative attitude is not absolute satisfaction
+    cif = M.cumulative_incidence(telecom)
+    assert s["cif_dissatisfaction"] == cif["dissatisfaction"].iloc[-1]
+    assert sum(s[f"cif_{k}"] for k in EXIT_REASONS) == pytest.approx(1 - s["survival_end"])
     assert s["survival_end"] == M.survival_curve(telecom)["survival"].iloc[-1]
     assert all(isinstance(v, float) for v in s.values())
     assert "reach_retained" not in s and "loyal_core_share" not in s  # neither applies
@@ -54,7 +57,7 @@ def test_real_data_gets_observed_metrics_only(telecom):
     for k in ("Q_gap", "D_service", "B_service", "barrier_held_share", "hostage_share"):
         assert k not in s
     full = M.summary(telecom)
-    for k in ("nps", "csat", "clv", "cliff_ratio", "js_hostage", "db_none",
+    for k in ("nps", "csat", "clv", "cliff_ratio", "js_hostage", "db_none", "cif_other",
               "S_gap"):
         assert s[k] == full[k]
 

@@ -17,6 +17,11 @@ from journey.metrics.barriers import (
     hostage_share,
     hostage_share_by_tenure,
 )
+from journey.metrics.competing import (
+    cause_specific_hazard,
+    cumulative_incidence,
+    exits_by_reason,
+)
 from journey.metrics.partners import (
     concentration_by_month,
     loyal_core_share,
@@ -61,6 +66,7 @@ __all__ = [
     "barrier_held_share",
     "barrier_held_share_by_tenure",
     "barrier_index_by_tenure",
+    "cause_specific_hazard",
     "cliff_ratio",
     "clv",
     "clv_lost",
@@ -68,9 +74,11 @@ __all__ = [
     "concentration_by_month",
     "courtship_service_gap",
     "csat",
+    "cumulative_incidence",
     "customer_states",
     "dick_basu_segments",
     "disconfirmation_by_phase",
+    "exits_by_reason",
     "hazard_by_tenure",
     "hostage_share",
     "hostage_share_by_tenure",
@@ -100,10 +108,18 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
 
     Always (observed columns): ``customers`` (signed, with service months), ``S_courtship``,
     ``S_service``, ``S_gap`` (:func:`courtship_service_gap` on S), ``S_drop_k``
-    (:func:`satisfaction_drop`), ``trough_month``, ``csat``, ``nps`` (NaN without surveys),
-    ``survival_end``, ``median_lifetime`` (inf when not reached), ``clv``, the Jones & Sasser
-    and Dick & Basu segment shares ``js_<segment>`` / ``db_<segment>``.
-    When the data allow it: ``cliff_ratio`` (one fixed term), ``Q_gap``, ``D_service``,
+    (:func:`satisfaction_drop`), ``trough_month``, ``csat`` (service-phase satisfaction
+    ratings in the top quarter of the 0–10 scale, 8–10) and ``nps`` (service-phase
+    likelihood-to-recommend answers; both NaN without answers), ``survival_end``,
+    ``median_lifetime`` (inf when not reached), ``clv``, the Jones & Sasser segment shares
+    ``js_<segment>`` (``S ≥ s_threshold`` × stays), the Dick & Basu shares ``db_<segment>``
+    (relative attitude against :data:`ALTERNATIVE_REFERENCE` × repeat patronage; shares of
+    the classified customers) and ``db_unclassified`` (share of customers with no repurchase
+    choice yet, left out of ``db_<segment>``), the cumulative incidence by the last month
+    observed of each exit reason ``cif_<reason>`` (:func:`cumulative_incidence`; they sum to
+    ``1 − survival_end``).
+    When the data allow it: ``cliff_ratio`` (one fixed term; months T over months 1 … T − 1,
+    :func:`cliff_ratio`), ``Q_gap``, ``D_service``,
     ``B_service``, ``barrier_held_share``, ``hostage_share`` (model columns present),
     ``reach_retained`` (a platform exit happened), ``volume_share_end`` and
     ``loyal_core_share`` (partners present). Model-only metrics are left out, not faked, on
@@ -136,6 +152,9 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
         for row in segment_shares(seg).itertuples(index=False):
             out[f"{name}_{row.segment}"] = float(row.share)
     out["db_unclassified"] = float(db["segment"].isna().mean()) if len(db) else math.nan
+    cif = cumulative_incidence(journeys)
+    for reason in cif.columns[4:]:
+        out[f"cif_{reason}"] = float(cif[reason].iloc[-1]) if len(cif) else math.nan
     cols = set(p.columns)
     if {"Q"} <= cols:
         out["Q_gap"] = courtship_service_gap(p, "Q")
