@@ -171,7 +171,8 @@ def nps(data: TableLike, phase: str | None = "service") -> float:
 def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) -> pd.DataFrame:
     """Survey answers grouped by ``by`` (``phase`` or ``month``): n, mean rating, CSAT, NPS.
 
-    Per group: ``csat = #{rating ≥ threshold}/n`` over satisfaction ratings; ``nps =
+    Per group: ``csat = #{rating ≥ threshold}/n`` over satisfaction ratings (:func:`csat`;
+    the default 8 counts the same integer answers 8–10 as its top-quarter cut 7.5); ``nps =
     100·(#{answer ≥ 9} − #{answer ≤ 6})/n_recommend`` over likelihood-to-recommend answers
     (Reichheld 2003; NaN in a group without them). Groups without satisfaction answers do not
     appear; no answers at all gives an empty frame.
