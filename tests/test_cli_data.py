@@ -47,8 +47,8 @@ def _service_row(df):
 CORRUPTIONS = {
     "wrong dtype": ("panel", lambda d: d.assign(S=d["S"].astype(str)),
                     "panel.parquet: column 'S' has dtype"),
-    "missing column": ("events", lambda d: d.drop(columns="phase"),
-                       "events.parquet: column 'phase' is missing"),
+    "missing column": ("events", lambda d: d.drop(columns="kind"),
+                       "events.parquet: column 'kind' is missing"),
     "unknown phase": ("events", lambda d: d.assign(
         phase=d["phase"].astype(str).where(d.index != 5, "honeymoon")),
         "events.parquet: column 'phase' row 5: unknown value 'honeymoon'"),

@@ -11,7 +11,7 @@ month is 0, service months are positive (see ``docs/model.md``, "Time axis").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -62,6 +62,12 @@ class Column:
     lo: float | None = None
     hi: float | None = None
     model_only: bool = False  # exists only in simulated data (real data may lack it)
+    optional: bool = False  # real data may lack it (model-only columns are optional too)
+
+    @property
+    def required(self) -> bool:
+        """A table must carry this column (real data included)."""
+        return not (self.optional or self.model_only)
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,6 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     doc: str = ""
-    optional: tuple[str, ...] = field(default=())
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -87,18 +92,26 @@ CUSTOMERS = Table(
     "customers",
     (
         Column("customer_id", "int", "unique id of the relationship", lo=0),
-        Column("segment", "str", "segment label set by the scenario or the data"),
-        Column("courtship_months", "int", "months of courtship before signing", lo=0),
-        Column("signed", "bool", "the prospect signed a contract"),
-        Column("signed_month", "int", "calendar month of signing (cohort clock)", lo=0),
-        Column("term_months", "int", "contract term in months; 0 = no fixed term", lo=0),
-        Column("fee_schedule", "category", "early-termination fee schedule", FEE_SCHEDULES),
-        Column("exit_fee", "float", "exit fee at signing, in months of price", lo=0),
-        Column("price", "float", "monthly price", lo=0),
-        Column("read_contract", "bool", "the customer read the contract before signing"),
-        Column("is_partner", "bool", "a partner (share-of-wallet) rather than a customer"),
-        Column("volume", "float", "partner's monthly volume at full share (1 for customers)", lo=0),
-        Column("owned_contact", "bool", "contact data is kept in the firm's own system"),
+        Column("segment", "str", "segment label set by the scenario or the data", optional=True),
+        Column("courtship_months", "int", "months of courtship before signing", lo=0,
+               optional=True),
+        Column("signed", "bool", "the prospect signed a contract", optional=True),
+        Column("signed_month", "int", "calendar month of signing (cohort clock)", lo=0,
+               optional=True),
+        Column("term_months", "int", "contract term in months; 0 = no fixed term", lo=0,
+               optional=True),
+        Column("fee_schedule", "category", "early-termination fee schedule", FEE_SCHEDULES,
+               optional=True),
+        Column("exit_fee", "float", "exit fee at signing, in months of price", lo=0, optional=True),
+        Column("price", "float", "monthly price", lo=0, optional=True),
+        Column("read_contract", "bool", "the customer read the contract before signing",
+               optional=True),
+        Column("is_partner", "bool", "a partner (share-of-wallet) rather than a customer",
+               optional=True),
+        Column("volume", "float", "partner's monthly volume at full share (1 for customers)", lo=0,
+               optional=True),
+        Column("owned_contact", "bool", "contact data is kept in the firm's own system",
+               optional=True),
         Column("expectation", "float", "expectation E at signing (0-10); empty if unobserved",
                nullable=True, lo=0, hi=10, model_only=True),
         Column("mental_trait", "float", "disposition to stay (mental barrier multiplier)", lo=0,
@@ -108,7 +121,7 @@ CUSTOMERS = Table(
         Column("exit_month", "nullable_int", "months since signing at exit; empty if censored",
                nullable=True, lo=0),
         Column("exit_reason", "category", "why the relationship ended; empty if censored",
-               EXIT_REASONS, nullable=True),
+               EXIT_REASONS, nullable=True, optional=True),
         Column("tenure_months", "int", "service months observed (alive at the month's start)",
                lo=0),
     ),
@@ -121,12 +134,12 @@ EVENTS = Table(
     (
         Column("customer_id", "int", "relationship id (customers.customer_id)", lo=0),
         Column("month", "int", "months since signing; negative in courtship"),
-        Column("phase", "category", "phase of the relationship", PHASES),
-        Column("channel", "category", "where the touchpoint happened", CHANNELS),
-        Column("actor", "category", "who acted for the firm", ACTORS),
+        Column("phase", "category", "phase of the relationship", PHASES, optional=True),
+        Column("channel", "category", "where the touchpoint happened", CHANNELS, optional=True),
+        Column("actor", "category", "who acted for the firm", ACTORS, optional=True),
         Column("kind", "category", "what happened", EVENT_KINDS),
         Column("rating", "float", "survey answer 0-10 (surveys only)", nullable=True, lo=0,
-               hi=10),
+               hi=10, optional=True),
     ),
     key=(),
     doc="the touchpoint log",
@@ -137,13 +150,13 @@ PANEL = Table(
     (
         Column("customer_id", "int", "relationship id (customers.customer_id)", lo=0),
         Column("month", "int", "months since signing; negative in courtship"),
-        Column("phase", "category", "phase of the relationship this month", PHASES),
+        Column("phase", "category", "phase of the relationship this month", PHASES, optional=True),
         Column("E", "float", "expectation (0-10)", lo=0, hi=10, model_only=True),
         Column("Q", "float", "perceived quality of this month's treatment (0-10)", lo=0, hi=10,
                model_only=True),
         Column("D", "float", "disconfirmation Q - E (Oliver 1980)", lo=-10, hi=10,
                model_only=True),
-        Column("S", "float", "satisfaction (0-10)", lo=0, hi=10),
+        Column("S", "float", "satisfaction (0-10)", lo=0, hi=10, optional=True),
         Column("R", "float", "relational bond (0-1)", lo=0, hi=1, model_only=True),
         Column("F", "float", "financial barrier, months of price", lo=0, model_only=True),
         Column("P", "float", "procedural barrier, months of price", lo=0, model_only=True),
@@ -155,13 +168,13 @@ PANEL = Table(
                model_only=True),
         Column("rolled_over", "bool", "month to month after a lapsed term (not re-contracted)",
                model_only=True),
-        Column("exited", "bool", "the relationship ended during this month"),
-        Column("alive", "bool", "alive at the end of this month"),
+        Column("exited", "bool", "the relationship ended during this month", optional=True),
+        Column("alive", "bool", "alive at the end of this month", optional=True),
         Column("share_of_wallet", "float", "share of the partner's volume with the firm", lo=0,
-               hi=1),
+               hi=1, optional=True),
         Column("platform_share", "float", "share of dialogue carried by an external platform",
-               lo=0, hi=1),
-        Column("reachable", "bool", "the firm can still reach the customer"),
+               lo=0, hi=1, optional=True),
+        Column("reachable", "bool", "the firm can still reach the customer", optional=True),
     ),
     key=("customer_id", "month"),
     doc="one row per customer-month, courtship months and the service months alive",
@@ -171,6 +184,12 @@ TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, EVENTS, PANEL)}
 MODEL_ONLY: dict[str, list[str]] = {
     t.name: [c.name for c in t.columns if c.model_only] for t in TABLES.values()
 }
+
+
+def required_columns(table: str | Table) -> list[str]:
+    """The columns every ``table`` must carry; all others are optional (real data may lack them)."""
+    t = TABLES[table] if isinstance(table, str) else table
+    return [c.name for c in t.columns if c.required]
 
 
 def _where(source: str | None, table: Table) -> str:
@@ -215,9 +234,11 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
     """Check one table against the schema; raise :class:`JourneyDataError` on the first fault.
 
     The message reads ``<file>: column '<col>' row <i>: <what is wrong>; expected <what>``.
-    Rows are 0-based data rows (a CSV header is not counted). Columns marked model-only
-    (E, Q, D, R, F, P, M, C, h, h0) may be absent from real data unless
-    ``require_model_columns`` is set.
+    Rows are 0-based data rows (a CSV header is not counted). Only the required columns
+    (:func:`required_columns`) must be present: optional columns, which real data may lack
+    (contract details, partner fields, satisfaction), are checked when present, and model-only
+    columns (E, Q, D, R, F, P, M, C, h, h0, ...) may be absent unless ``require_model_columns``
+    is set.
     """
     t = TABLES[table] if isinstance(table, str) else table
     where = _where(source, t)
@@ -225,7 +246,7 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
         raise JourneyDataError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
     for c in t.columns:
         if c.name not in df.columns:
-            if c.model_only and not require_model_columns:
+            if not c.required and not (c.model_only and require_model_columns):
                 continue
             raise JourneyDataError(
                 f"{where}: column '{c.name}' is missing; expected {c.doc} ({c.kind})"
@@ -249,7 +270,8 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
             )
         if c.vocab:
             values = s.astype("object").to_numpy()
-            bad = ~na & ~np.isin(values, np.array(c.vocab, dtype=object))
+            bad = np.zeros(len(values), dtype=bool)
+            bad[~na] = ~np.isin(values[~na], np.array(c.vocab, dtype=object))
             if bad.any():
                 row = _first_row(bad)
                 raise JourneyDataError(
@@ -267,7 +289,7 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
                     f"{where}: column '{c.name}' row {row}: value {x[row]:g} out of range;"
                     f" expected {c.doc} within [{lo:g}, {hi:g}]"
                 )
-    if "month" in t.names and "phase" in t.names:
+    if "month" in df.columns and "phase" in df.columns and "phase" in t.names:
         m = df["month"].to_numpy()
         court = (df["phase"].astype("object") == "courtship").to_numpy()
         bad = (m < 0) & ~court

@@ -20,11 +20,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from journey.schema import TABLES, JourneyDataError, Journeys, check_unique_key, conform
+from journey.schema import TABLES, JourneyDataError, Journeys, Table, check_unique_key, conform
 
 Format = Literal["parquet", "csv"]
 FORMATS = ("parquet", "csv")
@@ -103,15 +104,63 @@ def write_journeys(journeys: Journeys | Iterable[Journeys], out: str | Path,
     return Path(out)
 
 
-def _read_file(path: Path) -> pd.DataFrame:
+def _read_file(path: Path, table: str) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
         if path.suffix == ".csv":
-            return pd.read_csv(path, keep_default_na=True)
+            text = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            return _typed_csv(text, TABLES[table], str(path))
     except (OSError, ValueError, pa.ArrowException) as exc:
+        if isinstance(exc, JourneyDataError):
+            raise
         raise JourneyDataError(f"{path}: cannot be read ({exc})") from None
     raise JourneyDataError(f"{path}: unknown file type; expected .parquet or .csv")
+
+
+_BOOL_TEXT = {"True": True, "False": False, "true": True, "false": False, "1": True, "0": False}
+
+
+def _typed_csv(text: pd.DataFrame, table: Table, where: str) -> pd.DataFrame:
+    """Convert a CSV read as text to the schema's kinds, column by column.
+
+    Nothing is guessed: an empty cell is a missing value, and every other cell keeps its text
+    (a segment called ``NA``, ``null`` or ``2024`` stays a label). Numbers that do not parse
+    are reported with their row.
+    """
+    out = {}
+    kinds = {c.name: c.kind for c in table.columns}
+    for name in text.columns:
+        s = text[name]
+        empty = (s == "").to_numpy()
+        kind = kinds.get(name)
+        if kind in ("str", "category"):
+            out[name] = s.astype("string").mask(empty)
+        elif kind == "bool":
+            v = s.map(_BOOL_TEXT)
+            bad = v.isna().to_numpy() & ~empty
+            _bad_cell(bad, s, name, where, "True or False")
+            out[name] = v.astype("boolean") if empty.any() else v.astype(bool)
+        elif kind in ("int", "nullable_int", "float"):
+            x = pd.to_numeric(s.mask(empty), errors="coerce")
+            _bad_cell(x.isna().to_numpy() & ~empty, s, name, where, "a number")
+            if kind != "float":
+                v = x.to_numpy("float64", na_value=np.nan)
+                _bad_cell(np.isfinite(v) & (v != np.floor(v)), s, name, where, "a whole number")
+                x = x.astype("Int64") if empty.any() or kind == "nullable_int" else x.astype(
+                    "int64")
+            out[name] = x
+        else:  # a column outside the schema: numbers when every cell is one, text otherwise
+            x = pd.to_numeric(s.mask(empty), errors="coerce")
+            out[name] = x if not (x.isna().to_numpy() & ~empty).any() else s.astype("string")
+    return pd.DataFrame(out, index=text.index)
+
+
+def _bad_cell(bad: np.ndarray, s: pd.Series, name: str, where: str, expected: str) -> None:
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise JourneyDataError(f"{where}: column '{name}' row {row}: value {s.iloc[row]!r};"
+                               f" expected {expected}")
 
 
 def _table_name(path: Path) -> str:
@@ -138,12 +187,12 @@ def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
             raise JourneyDataError(f"{path}: folder name is not a table ({', '.join(TABLES)})")
         # each part is validated once, under its own file name and row numbers; across parts
         # only the key can clash
-        frames = [conform(_read_file(p), name, str(p)) for p in parts]
+        frames = [conform(_read_file(p, name), name, str(p)) for p in parts]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         check_unique_key(df, name, str(path))
         return df
     name = table or _table_name(path)
-    return conform(_read_file(path), name, str(path))
+    return conform(_read_file(path, name), name, str(path))
 
 
 def _locate(folder: Path, name: str) -> Path:

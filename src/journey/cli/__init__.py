@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 
-from journey.cli import data_commands  # noqa: F401  (registers simulate, validate, presets)
+from journey.cli import (
+    calibrate_command,  # noqa: F401  (registers calibrate)
+    data_commands,  # noqa: F401  (registers simulate, validate, presets)
+)
 from journey.cli.app import app
 
 if find_spec("journey.cli.study_commands") is not None:  # the study runner (issue 4)

@@ -130,6 +130,48 @@ def simulate(
     _console().print(summary.render(out))
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="a flat file, one row per customer (CSV, Parquet,"
+                                              " Excel)")],
+    out: Annotated[Path, typer.Option("--out", help="folder to write the journey tables into")],
+    duration: Annotated[str, typer.Option(help="column: time observed since signing (months"
+                                               " unless the map says days or weeks)")],
+    event: Annotated[str, typer.Option(help="column flagging the exit, as COL (yes/no, true/false,"
+                                            " 1/0) or COL=VALUE (exit when COL equals VALUE)")],
+    id_: Annotated[str | None, typer.Option("--id", help="column of customer ids")] = None,
+    group: Annotated[str | None, typer.Option(help="column copied to customers.segment")] = None,
+    price: Annotated[str | None, typer.Option(help="column of the monthly price")] = None,
+    map_: Annotated[Path | None, typer.Option("--map", help="YAML map: term, exit reason,"
+                                                           " surveys, events file, time unit,"
+                                                           " missing codes")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+) -> None:
+    """Import a flat churn file (one row per customer) into journey tables in OUT.
+
+    Time convention: a customer observed for d months who churned exits at month d (censored
+    ones were last seen at month d), so the life table of the imported cohort equals the
+    Kaplan-Meier estimate of (duration, event). Only columns the file holds are written.
+    """
+    from journey.flat import from_flat
+    from journey.tables_io import write_journeys
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    col, _, value = event.partition("=")
+    j = guarded(lambda: from_flat(file, duration, col, value or None, id=id_, group=group,
+                                  price=price, map=map_))
+    guarded(lambda: write_journeys(j, out, fmt))
+    c = j.customers
+    exits = int(c["exit_month"].notna().sum())
+    kinds = j.events["kind"].value_counts()
+    _console().print(
+        f"imported {len(c):,} customers from {file} into {out}: {exits:,} exits,"
+        f" {len(c) - exits:,} censored; events: "
+        + (", ".join(f"{k} {n:,}" for k, n in kinds.items() if n) or "none")
+        + f"; columns: {', '.join(c.columns)}", highlight=False)
+
+
 @app.command()
 def validate(path: Annotated[Path, typer.Argument(help="a cohort folder or one table file")]
              ) -> None:

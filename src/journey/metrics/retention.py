@@ -21,22 +21,30 @@ from journey.schema import Journeys
 def life_table(data: TableLike) -> pd.DataFrame:
     """Discrete-time life table of the signed customers, one row per month since signing.
 
-    ``at_risk(t)`` = customers in the panel at month t; ``exits(t)`` = those with ``exited``;
-    ``hazard h(t) = exits(t) / at_risk(t)``; ``survival S(t) = Π_{u ≤ t} (1 − h(u))`` = share
-    still a customer at the end of month t (Kaplan & Meier 1958, product-limit estimator on
-    monthly, tied durations; censoring enters through ``at_risk``).
+    ``at_risk(t)`` = customers alive at the start of month t; ``exits(t)`` = those who left in
+    it; ``hazard h(t) = exits(t) / at_risk(t)``; ``survival S(t) = Π_{u ≤ t} (1 − h(u))`` =
+    share still a customer at the end of month t (Kaplan & Meier 1958, product-limit estimator
+    on monthly, tied durations; censoring enters through ``at_risk``).
+
+    Read from the panel (rows with month ≥ 0 and ``exited``) when it has service rows, else
+    from the customers table of a ``Journeys`` (``tenure_months`` and ``exit_month``: at risk in
+    months ``0 … tenure_months − 1``, an exit in ``exit_month``), so a cohort imported from a
+    flat file (no panel) has the life table that equals the Kaplan–Meier estimate of its
+    (duration, event).
 
     Returns columns month, at_risk, exits, hazard, survival for months 0 … last month observed
-    (an empty frame when the panel has no service rows).
+    (an empty frame when nobody was observed in service).
     """
-    panel = service_rows(table(data, "panel", "life_table"), "life_table", ("exited",))
-    month = panel["month"].to_numpy().astype(np.int64)
-    exited = panel["exited"].to_numpy(dtype=bool)
-    if month.size == 0:
+    if isinstance(data, Journeys) and not _has_service_panel(data.panel):
+        at_risk, exits = _counts_from_customers(data.customers)
+    else:
+        panel = service_rows(table(data, "panel", "life_table"), "life_table", ("exited",))
+        month = panel["month"].to_numpy().astype(np.int64)
+        at_risk = np.bincount(month)
+        exits = np.bincount(month, weights=panel["exited"].to_numpy(dtype=bool))
+    if at_risk.size == 0:
         return pd.DataFrame({"month": pd.Series([], dtype="int64"), "at_risk": [], "exits": [],
                              "hazard": [], "survival": []})
-    at_risk = np.bincount(month)
-    exits = np.bincount(month, weights=exited)
     keep = at_risk > 0  # months nobody was at risk carry no information
     t = np.flatnonzero(keep)
     n = at_risk[keep].astype("float64")
@@ -45,6 +53,27 @@ def life_table(data: TableLike) -> pd.DataFrame:
     return pd.DataFrame({"month": t.astype("int64"), "at_risk": n.astype("int64"),
                          "exits": d.astype("int64"), "hazard": h,
                          "survival": np.cumprod(1.0 - h)})
+
+
+def _has_service_panel(panel: pd.DataFrame) -> bool:
+    return "exited" in panel.columns and bool((panel["month"].to_numpy() >= 0).any())
+
+
+def _counts_from_customers(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(at_risk, exits) per month from customers: at risk in months 0 … tenure_months − 1."""
+    need(c, ["tenure_months", "exit_month"], "customers", "life_table")
+    signed = c["signed"].to_numpy(dtype=bool) if "signed" in c.columns else np.ones(len(c), bool)
+    tenure = c["tenure_months"].to_numpy(dtype="int64")[signed]
+    exit_month = c["exit_month"].to_numpy(dtype="float64", na_value=np.nan)[signed]
+    observed = tenure > 0
+    if not observed.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    last = tenure[observed] - 1
+    at_risk = np.bincount(last)[::-1].cumsum()[::-1]
+    ex = exit_month[observed]
+    ex = ex[~np.isnan(ex)].astype(np.int64)
+    exits = np.bincount(ex, minlength=at_risk.size)[: at_risk.size].astype("float64")
+    return at_risk, exits
 
 
 def survival_curve(data: TableLike) -> pd.DataFrame:

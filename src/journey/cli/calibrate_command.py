@@ -1,0 +1,82 @@
+"""``journey calibrate``: fit scenario parameters to a cohort of tables (a "twin")."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from journey.cli.app import app
+from journey.cli.data_commands import _console, fail, guarded
+
+
+def _names(values: list[str]) -> list[str]:
+    """``--fit a --fit b`` or ``--fit a,b`` (or both) as one list."""
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+@app.command()
+def calibrate(
+    data: Annotated[Path, typer.Option("--data", help="folder of journey tables (journey import"
+                                                     " or journey simulate)")],
+    fit: Annotated[list[str], typer.Option("--fit", help="scenario parameter(s) to fit;"
+                                                        " repeat or comma-separate")],
+    out: Annotated[Path, typer.Option("--out", help="scenario YAML to write")],
+    preset: Annotated[str | None, typer.Option(help="start from a shipped preset")] = None,
+    scenario: Annotated[Path | None, typer.Option(help="start from a scenario YAML")] = None,
+    targets: Annotated[list[str] | None, typer.Option(
+        "--targets", help="moments: survival, term_end, satisfaction, nps (default: all the"
+                          " data hold)")] = None,
+    horizon: Annotated[int | None, typer.Option(help="months matched (default: observed)")
+                       ] = None,
+    step: Annotated[int, typer.Option(help="months between survival moments")] = 3,
+    customers: Annotated[int, typer.Option(help="prospects simulated per evaluation")] = 20_000,
+    seed: Annotated[int, typer.Option(help="seed of every simulation (common random numbers)"
+                                      )] = 0,
+    max_evals: Annotated[int, typer.Option(help="simulations the search may spend")] = 200,
+    segment: Annotated[str | None, typer.Option(help="calibrate to one customers.segment")
+                       ] = None,
+) -> None:
+    """Fit scenario parameters so the simulated cohort matches the data's moments.
+
+    Method of simulated moments with common random numbers (docs/model.md, "Calibration").
+    Writes OUT (a scenario every command and study accepts) and OUT with suffix .fit.md (the
+    fit report: targets against simulated moments, parameters with 95% intervals).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from journey.calibrate import MOMENTS, calibrate
+    from journey.scenario import Scenario, load_preset
+    from journey.tables_io import read_journeys
+
+    if (preset is None) == (scenario is None):
+        fail("give exactly one of --preset NAME or --scenario FILE")
+    if out.suffix not in (".yaml", ".yml"):
+        fail(f"--out must name a .yaml file, got '{out}'")
+    base: Scenario = guarded(lambda: load_preset(preset) if preset else
+                             Scenario.from_yaml(scenario))
+    j = guarded(lambda: read_journeys(data))
+    progress = Progress(TextColumn("calibrating"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("loss {task.fields[loss]:.4g}"),
+                        console=_stderr(), disable=not sys.stderr.isatty())
+    with progress:
+        task = progress.add_task("cal", total=max_evals, loss=float("nan"))
+        cal = guarded(lambda: calibrate(
+            j, base, _names(fit), tuple(_names(targets or [])) or MOMENTS, horizon, step,
+            customers, seed, max_evals, segment=segment,
+            on_evaluation=lambda k, q: progress.update(task, completed=min(k, max_evals),
+                                                       loss=q)))
+    report = out.with_suffix(".fit.md")
+    guarded(lambda: out.parent.mkdir(parents=True, exist_ok=True))
+    guarded(lambda: cal.scenario.to_yaml(out))
+    guarded(lambda: report.write_text(cal.report() + "\n", encoding="utf-8"))
+    _console().print(cal.report(), highlight=False, markup=False)
+    _console().print(f"\nwrote {out} and {report}", highlight=False)
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True)

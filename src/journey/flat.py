@@ -1,0 +1,483 @@
+"""Flat files in: one row per customer (a duration, an event flag, ...) into the journey tables.
+
+A churn file as researchers usually hold it (``tenure``, ``Churn = Yes/No``, a contract type, a
+monthly charge, perhaps a satisfaction item) becomes a ``customers`` table with only the columns
+the file observes, an ``events`` table with its survey answers or contact log, and an empty
+``panel``. Nothing is invented: columns the file does not hold are absent, and metrics that need
+them refuse with their reason.
+
+Time convention (``docs/model.md``, "Time axis"): months since signing. A customer observed for
+``d`` months who churned exits in month ``d`` (``exit_month = d``); a censored one was last seen
+at month ``d``. Either way the customer was at risk in months ``0 … d``, so ``tenure_months =
+d + 1`` and the life table of the imported cohort equals the Kaplan–Meier estimate of
+(duration, event) (Kaplan & Meier 1958): at risk at ``t`` are those with ``d ≥ t``, exits at
+``t`` those with ``d = t`` and the event. Days and weeks are converted to whole months by
+``floor(d · 12 / 365.25)`` and ``floor(d · 7 · 12 / 365.25)``.
+
+The map (a YAML file or a mapping, :class:`FlatMap`) says what flags cannot: the contract term by
+a column's values, the exit reason, survey items (rescaled to the journey's 0–10 ratings), an
+events file with its vocabulary, the time unit and the file's missing-value codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from journey.errors import JourneyDataError
+from journey.schema import (
+    CUSTOMERS,
+    EVENT_KINDS,
+    EVENTS,
+    EXIT_REASONS,
+    PANEL,
+    Journeys,
+    conform,
+    required_columns,
+)
+
+__all__ = ["EventsFile", "FlatMap", "SurveyItem", "from_flat", "read_flat"]
+
+MONTHS_PER_UNIT = {"months": 1.0, "weeks": 7 * 12 / 365.25, "days": 12 / 365.25}
+TRUE_WORDS = ("yes", "y", "true", "t", "1", "churn", "churned", "exited")
+FALSE_WORDS = ("no", "n", "false", "f", "0")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ValueMap(_Strict):
+    """A column and how its values translate (``values``: file value → journey value)."""
+
+    column: str
+    values: dict[str, Any] | None = None
+
+
+class SurveyItem(_Strict):
+    """A rating column of the flat file, one answer per customer.
+
+    ``kind``: ``survey`` (satisfaction) or ``recommend`` (likelihood to recommend, for NPS).
+    ``scale``: the item's (lowest, highest) answer; answers are rescaled linearly to 0–10,
+    ``r' = 10 (r − lo) / (hi − lo)``. ``month``: when it was asked, a column (in the time
+    unit, since signing) or ``"last"`` (the customer's last observed month, the default).
+    """
+
+    column: str
+    kind: Literal["survey", "recommend"] = "survey"
+    scale: tuple[float, float]
+    month: str = "last"
+
+    @field_validator("scale")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not v[0] < v[1]:
+            raise ValueError(f"scale must be (lowest, highest) with lowest < highest, got {v}")
+        return v
+
+
+class EventsFile(_Strict):
+    """A contact or rating log: one row per touchpoint.
+
+    ``file`` (relative to the map), the ``id`` column (the flat file's ids), the ``time`` column
+    (in the map's time unit since signing), the ``kind`` column and its ``vocabulary`` (file
+    value → journey event kind); a ``rating`` column with its ``scale`` for survey rows.
+    Rows whose kind is not in the vocabulary are an error unless ``drop_unmapped``.
+    """
+
+    file: str
+    id: str
+    time: str
+    kind: str
+    vocabulary: dict[str, str]
+    rating: str | None = None
+    scale: tuple[float, float] = (0.0, 10.0)
+    drop_unmapped: bool = False
+
+    @field_validator("vocabulary")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = sorted({k for k in v.values() if k not in EVENT_KINDS})
+        if bad:
+            raise ValueError(f"unknown event kind(s) {', '.join(bad)}; expected one of"
+                             f" {', '.join(EVENT_KINDS)}")
+        return v
+
+
+class FlatMap(_Strict):
+    """What a flat file holds beyond ``duration`` and ``event`` (all keys optional).
+
+    ``time_unit`` of durations and times (months, weeks, days); ``missing``: values that mean
+    "no answer" in every column (e.g. ``-99``, ``""``, ``"NA"``); ``term``: the contract term
+    in months, from a numeric column or a column's values (``{"Month-to-month": 0, "One year":
+    12}``); ``exit_reason``: a column and its values → dissatisfaction, competitor, term_end,
+    forced, other; ``surveys``: rating items; ``events``: a contact log; ``keep``: further
+    columns copied to ``customers`` unchanged (covariates for Cox or hazard models).
+    """
+
+    time_unit: Literal["months", "weeks", "days"] = "months"
+    missing: list[str | float] = Field(default_factory=list)
+    term: ValueMap | None = None
+    exit_reason: ValueMap | None = None
+    surveys: list[SurveyItem] = Field(default_factory=list)
+    events: EventsFile | None = None
+    keep: list[str] = Field(default_factory=list)
+
+
+def load_map(source: FlatMap | dict | str | Path | None) -> tuple[FlatMap, Path]:
+    """A :class:`FlatMap` from a mapping or a YAML file, and the folder relative paths start in."""
+    if source is None:
+        return FlatMap(), Path.cwd()
+    if isinstance(source, FlatMap):
+        return source, Path.cwd()
+    where, base, raw = "map", Path.cwd(), source
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        where, base, raw = str(path), path.parent, _read_yaml(path)
+    try:
+        return FlatMap.model_validate(raw), base
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise JourneyDataError(f"{where}: key '{key}': {err['msg']}") from None
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise JourneyDataError(f"{path}: cannot read the map ({exc.strerror or exc})") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise JourneyDataError(f"{path}: not a valid YAML map ({str(exc).splitlines()[0]})"
+                               ) from None
+
+
+def read_flat(path: str | Path) -> pd.DataFrame:
+    """Read a CSV, Parquet or Excel file as text-preserving columns.
+
+    CSV cells are read as text (no guessing: ``NA``, ``null`` or ``2024`` stay what they are)
+    and converted column by column by :func:`from_flat`, so errors can name the row.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise JourneyDataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".xlsx", ".xls"):
+            try:
+                return pd.read_excel(path, dtype=object)
+            except ImportError:
+                raise JourneyDataError(
+                    f"{path}: reading Excel needs openpyxl; pip install 'journey[excel]'"
+                    " or save the sheet as CSV") from None
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError,
+            ValueError) as exc:
+        if isinstance(exc, JourneyDataError):
+            raise
+        raise JourneyDataError(f"{path}: cannot be read as a {suffix or 'CSV'} table ({exc})"
+                               ) from None
+
+
+def from_flat(data: pd.DataFrame | str | Path, duration: str, event: str,
+              event_value: str | None = None, id: str | None = None,  # noqa: A002
+              group: str | None = None, price: str | None = None,
+              map: FlatMap | dict | str | Path | None = None,  # noqa: A002
+              source: str | None = None) -> Journeys:
+    """Journey tables from a one-row-per-customer frame or file (see the module docstring).
+
+    Parameters
+    ----------
+    data: the frame, or a CSV / Parquet / Excel file.
+    duration: column of the time observed since signing, in ``map.time_unit`` (default months).
+    event: column flagging the exit; with ``event_value`` the exit is ``column == value`` (text
+        compare), else the column must read as yes/no, true/false or 1/0.
+    id: column of customer ids (unique; integers are kept, text ids are numbered 0 … n−1 in
+        file order and kept in ``customers.source_id``); default: the row number.
+    group: column copied to ``customers.segment``; price: monthly price column.
+    map: a :class:`FlatMap`, mapping or YAML file (term, exit reason, surveys, events file,
+        time unit, missing codes, further columns to keep).
+
+    Returns
+    -------
+    Journeys with ``customers`` (``customer_id``, ``exit_month``, ``tenure_months`` and what
+    the file holds), ``events`` (survey answers and the events file) and an empty ``panel``.
+    """
+    fmap, base = load_map(map)
+    where = source or (str(data) if isinstance(data, (str, Path)) else "data")
+    df = read_flat(data) if isinstance(data, (str, Path)) else data.reset_index(drop=True)
+    flat = _Flat(df, where, fmap)
+    months = flat.months(duration)
+    customers = pd.DataFrame({"customer_id": flat.ids(id)})
+    exited = flat.event(event, event_value)
+    customers["exit_month"] = pd.array(np.where(exited, months, -1), dtype="Int64")
+    customers.loc[~exited, "exit_month"] = pd.NA
+    customers["tenure_months"] = months + 1
+    if id is not None and "source_id" in flat.extra:
+        customers["source_id"] = flat.extra["source_id"]
+    if group is not None:
+        customers["segment"] = pd.array(flat.text(group), dtype="string")
+    if price is not None:
+        customers["price"] = flat.number(price, lo=0.0)
+    if fmap.term is not None:
+        customers["term_months"] = flat.mapped_int(fmap.term, "term")
+    if fmap.exit_reason is not None:
+        customers["exit_reason"] = flat.reasons(fmap.exit_reason, exited)
+    for col in fmap.keep:
+        customers[col] = flat.kept(col)
+    events = [flat.survey(item, customers, months) for item in fmap.surveys]
+    if fmap.events is not None:
+        events.append(_events_file(fmap, base, customers, flat, months))
+    return Journeys(conform(customers, CUSTOMERS, f"{where} → customers"),
+                    _events(events, where), _empty(PANEL))
+
+
+class _Flat:
+    """Column readers of one flat frame: each names file, column, row and expected value."""
+
+    def __init__(self, df: pd.DataFrame, where: str, fmap: FlatMap):
+        self.df, self.where, self.fmap = df, where, fmap
+        self.missing_text = {m.strip() for m in fmap.missing if isinstance(m, str)}
+        self.missing_num = [float(m) for m in fmap.missing if not isinstance(m, str)]
+        self.extra: dict[str, np.ndarray] = {}
+        if len(df) == 0:
+            raise JourneyDataError(f"{where}: holds no rows; expected one row per customer")
+
+    def column(self, name: str) -> pd.Series:
+        if name not in self.df.columns:
+            cols = ", ".join(map(str, self.df.columns[:20]))
+            raise JourneyDataError(f"{self.where}: no column '{name}'; the file holds {cols}")
+        return self.df[name]
+
+    def _is_missing(self, s: pd.Series) -> np.ndarray:
+        na = s.isna().to_numpy()
+        text = s.astype("string").str.strip().fillna("")
+        miss = na | text.isin(list(self.missing_text)).to_numpy() | (text == "").to_numpy()
+        if self.missing_num:
+            x = pd.to_numeric(text, errors="coerce").to_numpy("float64", na_value=np.nan)
+            miss |= np.isin(x, self.missing_num)
+        return miss
+
+    def _fail(self, name: str, row: int, value: Any, expected: str) -> None:
+        raise JourneyDataError(f"{self.where}: column '{name}' row {row}: value {value!r};"
+                               f" expected {expected}")
+
+    def number(self, name: str, lo: float | None = None, allow_missing: bool = False
+               ) -> np.ndarray:
+        s = self.column(name)
+        miss = self._is_missing(s)
+        if miss.any() and not allow_missing:
+            row = int(np.flatnonzero(miss)[0])
+            self._fail(name, row, s.iloc[row], "a number (missing values are not allowed here)")
+        x = pd.to_numeric(s.where(~miss), errors="coerce").to_numpy("float64")
+        bad = ~miss & ~np.isfinite(x)
+        if lo is not None:
+            bad |= ~miss & (x < lo)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            self._fail(name, row, s.iloc[row],
+                       "a finite number" + (f" ≥ {lo:g}" if lo is not None else ""))
+        return x
+
+    def months(self, name: str) -> np.ndarray:
+        """Whole months since signing from the duration column (see the time convention)."""
+        x = self.number(name, lo=0.0)
+        unit = self.fmap.time_unit
+        if unit == "months":
+            frac = x != np.floor(x)
+            if frac.any():
+                row = int(np.flatnonzero(frac)[0])
+                self._fail(name, row, self.column(name).iloc[row],
+                           "whole months (set time_unit: days or weeks in the map for finer"
+                           " durations)")
+            return x.astype("int64")
+        return np.floor(x * MONTHS_PER_UNIT[unit] + 1e-9).astype("int64")
+
+    def ids(self, name: str | None) -> np.ndarray:
+        if name is None:
+            return np.arange(len(self.df), dtype="int64")
+        s = self.column(name)
+        miss = self._is_missing(s)
+        if miss.any():
+            row = int(np.flatnonzero(miss)[0])
+            self._fail(name, row, s.iloc[row], "an id in every row")
+        dup = s.astype("string").str.strip().duplicated().to_numpy()
+        if dup.any():
+            row = int(np.flatnonzero(dup)[0])
+            self._fail(name, row, s.iloc[row], "unique ids (one row per customer)")
+        x = pd.to_numeric(s, errors="coerce").to_numpy("float64")
+        if np.all(np.isfinite(x) & (x >= 0) & (x == np.floor(x)) & (x < 2**53)):
+            return x.astype("int64")
+        self.extra["source_id"] = s.astype("string").str.strip().to_numpy()
+        return np.arange(len(s), dtype="int64")
+
+    def event(self, name: str, value: str | None) -> np.ndarray:
+        s = self.column(name)
+        miss = self._is_missing(s)
+        if miss.any():
+            row = int(np.flatnonzero(miss)[0])
+            self._fail(name, row, s.iloc[row], "an event flag in every row")
+        text = s.astype("string").str.strip()
+        if value is not None:
+            hit = (text == str(value).strip()).to_numpy(dtype=bool)
+            if not hit.any():
+                seen = ", ".join(map(repr, text.unique()[:8]))
+                raise JourneyDataError(f"{self.where}: column '{name}' never holds {value!r}"
+                                       f" (it holds {seen}); expected the value that marks an exit")
+            return hit
+        low = text.str.lower()
+        yes, no = low.isin(TRUE_WORDS).to_numpy(), low.isin(FALSE_WORDS).to_numpy()
+        bad = ~(yes | no)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            seen = ", ".join(map(repr, text.unique()[:8]))
+            self._fail(name, row, s.iloc[row],
+                       f"yes/no, true/false or 1/0 (the column holds {seen}); or give the exit"
+                       f" value: --event {name}=VALUE")
+        return yes
+
+    def text(self, name: str) -> np.ndarray:
+        s = self.column(name)
+        miss = self._is_missing(s)
+        if miss.any():
+            row = int(np.flatnonzero(miss)[0])
+            self._fail(name, row, s.iloc[row], "a label in every row")
+        return s.astype("string").str.strip().to_numpy()
+
+    def mapped_int(self, vm: ValueMap, key: str) -> np.ndarray:
+        if vm.values is None:
+            x = self.number(vm.column, lo=0.0)
+            frac = x != np.floor(x)
+            if frac.any():
+                row = int(np.flatnonzero(frac)[0])
+                self._fail(vm.column, row, self.column(vm.column).iloc[row],
+                           f"whole months ({key})")
+            return x.astype("int64")
+        labels = self.text(vm.column)
+        table = {str(k).strip(): v for k, v in vm.values.items()}
+        for k, v in table.items():
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise JourneyDataError(f"map: key '{key}.values.{k}': {v!r}; expected whole months")
+        out = np.empty(len(labels), dtype="int64")
+        for i, lab in enumerate(labels):
+            if lab not in table:
+                self._fail(vm.column, i, lab, f"one of {', '.join(map(repr, table))} (map key"
+                           f" '{key}.values')")
+            out[i] = table[lab]
+        return out
+
+    def reasons(self, vm: ValueMap, exited: np.ndarray) -> pd.Categorical:
+        s = self.column(vm.column)
+        text = s.astype("string").str.strip().fillna("").to_numpy()
+        table = {str(k).strip(): v for k, v in (vm.values or {}).items()}
+        bad = sorted({v for v in table.values() if v not in EXIT_REASONS})
+        if bad:
+            raise JourneyDataError(f"map: key 'exit_reason.values': unknown reason(s) {bad};"
+                                   f" expected one of {', '.join(EXIT_REASONS)}")
+        out = np.full(len(text), None, dtype=object)
+        for i in np.flatnonzero(exited):
+            r = table.get(text[i], text[i])
+            if r not in EXIT_REASONS:
+                self._fail(vm.column, int(i), text[i], f"an exit reason ({', '.join(EXIT_REASONS)})"
+                           " or a value mapped to one under exit_reason.values")
+            out[i] = r
+        return pd.Categorical(out, categories=list(EXIT_REASONS))
+
+    def kept(self, name: str) -> np.ndarray:
+        s = self.column(name)
+        miss = self._is_missing(s)
+        x = pd.to_numeric(s.where(~miss), errors="coerce")
+        if bool((x.notna() | pd.Series(miss)).all()):
+            return x.to_numpy("float64")
+        return s.astype("string").where(~miss).to_numpy()
+
+    def survey(self, item: SurveyItem, customers: pd.DataFrame, months: np.ndarray
+               ) -> pd.DataFrame:
+        r = self.number(item.column, allow_missing=True)
+        lo, hi = item.scale
+        out = ~np.isnan(r) & ((r < lo) | (r > hi))
+        if out.any():
+            row = int(np.flatnonzero(out)[0])
+            self._fail(item.column, row, self.column(item.column).iloc[row],
+                       f"an answer on the item's scale [{lo:g}, {hi:g}] or a missing code")
+        when = months if item.month == "last" else self.months(item.month)
+        late = when > months
+        if late.any():
+            row = int(np.flatnonzero(late)[0])
+            self._fail(item.month, row, self.column(item.month).iloc[row],
+                       "a time within the customer's observed duration")
+        keep = ~np.isnan(r)
+        return pd.DataFrame({"customer_id": customers["customer_id"].to_numpy()[keep],
+                             "month": when[keep], "kind": item.kind,
+                             "rating": 10.0 * (r[keep] - lo) / (hi - lo)})
+
+
+def _events_file(fmap: FlatMap, base: Path, customers: pd.DataFrame, flat: _Flat,
+                 months: np.ndarray) -> pd.DataFrame:
+    spec = fmap.events
+    assert spec is not None
+    path = Path(spec.file) if Path(spec.file).is_absolute() else base / spec.file
+    ev = _Flat(read_flat(path), str(path), fmap)
+    ids = ev.text(spec.id)
+    known = {str(k): i for i, k in enumerate(
+        customers["source_id"] if "source_id" in customers else customers["customer_id"])}
+    cid = np.empty(len(ids), dtype="int64")
+    for i, k in enumerate(ids):
+        j = known.get(k)
+        if j is None:
+            ev._fail(spec.id, i, k, "an id of the customers file")
+        cid[i] = customers["customer_id"].iloc[j]
+    month = ev.months(spec.time)
+    kinds = ev.text(spec.kind)
+    mapped = np.array([spec.vocabulary.get(k) for k in kinds], dtype=object)
+    unmapped = np.array([m is None for m in mapped])
+    if unmapped.any() and not spec.drop_unmapped:
+        row = int(np.flatnonzero(unmapped)[0])
+        ev._fail(spec.kind, row, kinds[row], "a value listed under events.vocabulary (or set"
+                 " events.drop_unmapped: true)")
+    rating = np.full(len(kinds), np.nan)
+    if spec.rating is not None:
+        r = ev.number(spec.rating, allow_missing=True)
+        lo, hi = spec.scale
+        bad = ~np.isnan(r) & ((r < lo) | (r > hi))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            ev._fail(spec.rating, row, r[row], f"a rating on the scale [{lo:g}, {hi:g}]")
+        rating = 10.0 * (r - lo) / (hi - lo)
+    last = pd.Series(months, index=customers["customer_id"].to_numpy()).loc[cid].to_numpy()
+    late = month > last
+    if late.any():
+        row = int(np.flatnonzero(late)[0])
+        ev._fail(spec.time, row, ev.column(spec.time).iloc[row],
+                 f"a time within the customer's observed duration ({last[row]} months)")
+    keep = ~unmapped
+    return pd.DataFrame({"customer_id": cid[keep], "month": month[keep],
+                         "kind": mapped[keep], "rating": rating[keep]})
+
+
+def _events(parts: list[pd.DataFrame], where: str) -> pd.DataFrame:
+    cols = ["customer_id", "month", "kind", "rating"]
+    if not parts:
+        return _empty(EVENTS)
+    ev = pd.concat(parts, ignore_index=True)[cols]
+    ev = ev.sort_values(["customer_id", "month"], kind="stable").reset_index(drop=True)
+    ev["phase"] = "service"
+    return conform(ev, EVENTS, f"{where} → events")
+
+
+def _empty(table) -> pd.DataFrame:
+    """An empty table with the required columns in their canonical dtypes."""
+    dtypes = {"int": "int64", "nullable_int": "Int64", "float": "float64", "bool": "bool",
+              "str": "string"}
+    cols = {c.name: pd.Series([], dtype=dtypes.get(c.kind) or pd.CategoricalDtype(list(c.vocab)))
+            for c in table.columns if c.name in required_columns(table)}
+    return conform(pd.DataFrame(cols), table, table.name)
+
