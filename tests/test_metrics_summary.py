@@ -84,8 +84,13 @@ def test_summary_needs_journeys(telecom):
 
 
 def test_summary_of_a_cohort_where_nobody_signed(telecom):
-    p = telecom.panel
-    court = Journeys(telecom.customers, telecom.events, p.loc[p["month"] < 0])
+    p, c = telecom.panel, telecom.customers
+    unsigned = c.assign(signed=False, tenure_months=0,
+                        exit_month=pd.array([pd.NA] * len(c), dtype="Int64"),
+                        exit_reason=pd.Categorical([None] * len(c),
+                                                   categories=c["exit_reason"].cat.categories))
+    court = Journeys(unsigned, telecom.events.loc[telecom.events["month"] < 0],
+                     p.loc[p["month"] < 0])
     s = M.summary(court)
     assert s["customers"] == 0.0
     assert math.isnan(s["clv"]) and math.isnan(s["median_lifetime"])
