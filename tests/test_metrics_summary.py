@@ -24,8 +24,11 @@ def test_summary_agrees_with_the_single_metrics(telecom):
     assert s["cliff_ratio"] == M.cliff_ratio(telecom)
     assert s["median_lifetime"] == M.median_lifetime(telecom)
     assert s["clv"] == M.clv(telecom)
-    assert s["barrier_held_share"] == M.barrier_held_share(telecom)
-    assert s["hostage_share"] == M.hostage_share(telecom)
+    assert s["signed_share"] == M.signed_share(telecom)
+    assert s["value_per_prospect"] == M.value_per_prospect(telecom)
+    assert s["barrier_hazard_reduction"] == M.barrier_hazard_reduction(telecom)
+    assert s["hostage_share"] == M.hostage_share(telecom, month=12)
+    assert "barrier_held_share" not in s  # a counterfactual: journey.counterfactual
     assert s["S_drop_6"] == M.satisfaction_drop(telecom, 6)
     assert s["trough_month"] == M.trough_month(telecom)
     js = M.segment_shares(M.jones_sasser_segments(telecom)).set_index("segment")["share"]
@@ -43,6 +46,16 @@ def test_summary_agrees_with_the_single_metrics(telecom):
     assert "reach_retained" not in s and "loyal_core_share" not in s  # neither applies
 
 
+def test_summary_on_margin(telecom):
+    econ = M.Economics.from_scenario(load_preset("telecom"))
+    s = M.summary(telecom, economics=econ)
+    assert s["clv"] == M.clv(telecom, econ)
+    assert s["value_per_prospect"] == pytest.approx(
+        s["signed_share"] * s["clv"] - econ.acquisition_cost, rel=1e-12)
+    assert s["clv"] < M.summary(telecom)["clv"]  # margin below the price
+    assert math.isnan(M.summary(telecom, hostage_month=40)["hostage_share"])
+
+
 def test_summary_is_deterministic(telecom):
     again = simulate(load_preset("telecom"), 3000, 36, 11)
     a, b = M.summary(telecom), M.summary(again)
@@ -54,11 +67,11 @@ def test_real_data_gets_observed_metrics_only(telecom):
     real = Journeys(telecom.customers.drop(columns=MODEL_ONLY["customers"]), telecom.events,
                     telecom.panel.drop(columns=MODEL_ONLY["panel"]))
     s = M.summary(real)
-    for k in ("Q_gap", "D_service", "B_service", "barrier_held_share", "hostage_share"):
+    for k in ("Q_gap", "D_service", "B_service", "barrier_hazard_reduction", "hostage_share"):
         assert k not in s
     full = M.summary(telecom)
-    for k in ("nps", "csat", "clv", "cliff_ratio", "js_hostage", "db_none", "cif_other",
-              "S_gap"):
+    for k in ("nps", "csat", "clv", "value_per_prospect", "cliff_ratio", "js_hostage", "db_none",
+              "cif_other", "S_gap"):
         assert s[k] == full[k]
 
 
@@ -94,6 +107,7 @@ def test_summary_of_a_cohort_where_nobody_signed(telecom):
     s = M.summary(court)
     assert s["customers"] == 0.0
     assert math.isnan(s["clv"]) and math.isnan(s["median_lifetime"])
-    assert math.isnan(s["js_loyalist"]) and math.isnan(s["barrier_held_share"])
+    assert math.isnan(s["js_loyalist"]) and math.isnan(s["barrier_hazard_reduction"])
+    assert s["signed_share"] == 0.0 and s["value_per_prospect"] == 0.0  # no acquisition cost
     assert s["S_courtship"] == pytest.approx(M.satisfaction_by_phase(court).set_index(
         "phase").loc["courtship", "mean"], rel=1e-12)

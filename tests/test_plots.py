@@ -259,18 +259,28 @@ def test_waterfall_bars_add_up(variants):
     steps = [r for r in ax.patches if r.get_gid() == "clv:step"]
     assert len(totals) == 2 and len(steps) == 2  # collections, then "other"
     H = 30  # noqa: N806 - both cohorts observe 30 months
-    first, last = metrics.clv(good, horizon=H), metrics.clv(tel, horizon=H)
+    vpp = metrics.value_per_prospect
+    first, last = vpp(good, horizon=H), vpp(tel, horizon=H)
     assert totals[0].get_height() == pytest.approx(first, rel=1e-12)
     assert totals[1].get_height() == pytest.approx(last, rel=1e-12)
     assert sum(r.get_height() for r in steps) == pytest.approx(last - first, rel=1e-9)
-    assert steps[0].get_height() == pytest.approx(metrics.clv(step, horizon=H) - first,
-                                                  rel=1e-9)
+    assert steps[0].get_height() == pytest.approx(vpp(step, horizon=H) - first, rel=1e-9)
     assert steps[0].get_y() == pytest.approx(first, rel=1e-12)  # floats from the previous level
     lost = metrics.clv_lost(good, tel)
     assert lost > 0
-    assert f"{lost:,.1f} lost" in ax.get_title()
+    assert f"{lost:,.1f} lost per prospect" in ax.get_title()
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert ticks == ["counterfactual", "collections", "other", "scenario"]
+
+
+def test_waterfall_on_margin_goes_below_zero(variants):
+    good, tel = variants["good"], variants["telecom"]
+    econ = metrics.Economics(margin_rate=0.5, acquisition_cost=400.0)
+    bars = clv_steps(good, tel, economics=econ)
+    assert bars["clv"].iat[-1] == pytest.approx(metrics.value_per_prospect(tel, econ), rel=1e-12)
+    assert bars["clv"].iat[-1] < 0
+    fig = plots.clv_waterfall(good, tel, economics=econ)
+    assert fig.axes[0].get_ylim()[0] < bars["clv"].iat[-1]  # the negative bar is in view
 
 
 def test_waterfall_without_rest_and_without_steps(variants):

@@ -195,6 +195,18 @@ class Scenario(BaseModel):
     platform_exit_shock: float = P(1.0, 0.0, 10.0, "points",
                                    "quality shock for an unreached platform-only customer")
 
+    # --- economics of the relationship (value metrics only; the engine does not use them) ---
+    margin_rate: float = P(1.0, 0.0, 1.0, "share of price",
+                           "gross margin: share of the price left after the cost of the service"
+                           " itself (Gupta, Lehmann & Stuart 2004 take margins from annual"
+                           " reports); 1 = revenue, no cost of service")
+    acquisition_cost: float = P(0.0, 0.0, 1e7, "currency per prospect",
+                                "cost of courting one prospect (sales, marketing, commissions),"
+                                " paid whether the prospect signs or not")
+    retention_cost: float = P(0.0, 0.0, 1e6, "currency per customer-month",
+                              "cost of serving and keeping one customer for a month (care,"
+                              " retention offers); cash cost per user (CCPU) in telecom reports")
+
     # --- surveys ---
     survey_rate: float = P(0.1, 0.0, 1.0, "per month", "chance a customer is asked to rate")
     response_rate: float = P(0.3, 0.0, 1.0, "share",

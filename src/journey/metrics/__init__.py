@@ -11,8 +11,8 @@ import math
 import numpy as np
 
 from journey.metrics.barriers import (
-    barrier_held_share,
-    barrier_held_share_by_tenure,
+    barrier_hazard_reduction,
+    barrier_hazard_reduction_by_tenure,
     barrier_index_by_tenure,
     hostage_share,
     hostage_share_by_tenure,
@@ -56,15 +56,24 @@ from journey.metrics.segments import (
     jones_sasser_segments,
     segment_shares,
 )
-from journey.metrics.value import clv, clv_lost, clv_table
+from journey.metrics.value import (
+    Economics,
+    clv,
+    clv_lost,
+    clv_table,
+    sbg_residual,
+    signed_share,
+    value_per_prospect,
+)
 from journey.schema import Journeys
 
 __all__ = [
     "ALTERNATIVE_REFERENCE",
     "DICK_BASU",
     "JONES_SASSER",
-    "barrier_held_share",
-    "barrier_held_share_by_tenure",
+    "Economics",
+    "barrier_hazard_reduction",
+    "barrier_hazard_reduction_by_tenure",
     "barrier_index_by_tenure",
     "cause_specific_hazard",
     "cliff_ratio",
@@ -92,18 +101,21 @@ __all__ = [
     "satisfaction_by_month",
     "satisfaction_by_phase",
     "satisfaction_drop",
+    "sbg_residual",
     "segment_shares",
     "share_of_wallet_over_time",
+    "signed_share",
     "summary",
     "survey_scores",
     "survival_curve",
     "top_box_threshold",
     "trough_month",
+    "value_per_prospect",
 ]
 
 
-def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
-            s_threshold: float = 7.0, h0_high: float = 0.05) -> dict[str, float]:
+def summary(journeys: Journeys, k: int = 6, economics: Economics | None = None,
+            s_threshold: float = 7.0, hostage_month: int = 12) -> dict[str, float]:
     """The whole metric suite as one flat ``dict[str, float]`` (for ``metrics.json``).
 
     Always (observed columns): ``customers`` (signed, with service months), ``S_courtship``,
@@ -111,16 +123,20 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
     (:func:`satisfaction_drop`), ``trough_month``, ``csat`` (service-phase satisfaction
     ratings in the top quarter of the 0–10 scale, 8–10) and ``nps`` (service-phase
     likelihood-to-recommend answers; both NaN without answers), ``survival_end``,
-    ``median_lifetime`` (inf when not reached), ``clv``, the Jones & Sasser segment shares
+    ``median_lifetime`` (inf when not reached), ``clv`` (per signed customer over the observed
+    months, on ``economics``' margin; revenue when ``None``), the Jones & Sasser segment shares
     ``js_<segment>`` (``S ≥ s_threshold`` × stays), the Dick & Basu shares ``db_<segment>``
     (relative attitude against :data:`ALTERNATIVE_REFERENCE` × repeat patronage; shares of
     the classified customers) and ``db_unclassified`` (share of customers with no repurchase
     choice yet, left out of ``db_<segment>``), the cumulative incidence by the last month
     observed of each exit reason ``cif_<reason>`` (:func:`cumulative_incidence`; they sum to
     ``1 − survival_end``).
-    When the data allow it: ``cliff_ratio`` (one fixed term; months T over months 1 … T − 1,
-    :func:`cliff_ratio`), ``Q_gap``, ``D_service``,
-    ``B_service``, ``barrier_held_share``, ``hostage_share`` (model columns present),
+    When the data allow it: ``signed_share`` and ``value_per_prospect`` (prospects in
+    ``customers``), ``cliff_ratio`` (one fixed term; months T over months 1 … T − 1,
+    :func:`cliff_ratio`), ``Q_gap``, ``D_service``, ``B_service``,
+    ``barrier_hazard_reduction`` (``Σ(h0 − h)/Σh0``, delayed exits counted as prevented),
+    ``hostage_share`` (customers alive at ``hostage_month``; NaN when not observed) (model
+    columns present),
     ``reach_retained`` (a platform exit happened), ``volume_share_end`` and
     ``loyal_core_share`` (partners present). Model-only metrics are left out, not faked, on
     real data.
@@ -146,7 +162,10 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
         out["cliff_ratio"] = cliff_ratio(journeys)
     except ValueError:  # no single fixed term: the metric does not apply
         pass
-    out["clv"] = clv(journeys, discount=discount) if len(lt) else math.nan
+    out["clv"] = clv(journeys, economics) if len(lt) else math.nan
+    if len(journeys.customers):
+        out["signed_share"] = signed_share(journeys)
+        out["value_per_prospect"] = value_per_prospect(journeys, economics)
     db = dick_basu_segments(journeys)
     for name, seg in (("js", jones_sasser_segments(journeys, s_threshold)), ("db", db)):
         for row in segment_shares(seg).itertuples(index=False):
@@ -166,8 +185,8 @@ def summary(journeys: Journeys, k: int = 6, discount: float = 0.01,
         out["B_service"] = _mean(p["F"].to_numpy()[serv] + p["P"].to_numpy()[serv]
                                  + p["M"].to_numpy()[serv])
     if {"h", "h0"} <= cols:
-        out["barrier_held_share"] = barrier_held_share(p)
-        out["hostage_share"] = hostage_share(p, s_threshold, h0_high)
+        out["barrier_hazard_reduction"] = barrier_hazard_reduction(p)
+        out["hostage_share"] = hostage_share(p, hostage_month, s_threshold)
     ev = journeys.events
     if (ev["kind"] == "platform_exit").to_numpy(dtype=bool, na_value=False).any():
         out["reach_retained"] = reach_retained(journeys)

@@ -1,5 +1,6 @@
-"""Exit-barrier metrics: the barrier index by tenure, the share of exits barriers prevent and
-the hostage share.
+"""Exit-barrier metrics: the barrier index by tenure, the hazard mass barriers remove and the
+hostage share. The share of exits barriers prevent is a counterfactual (the same cohort
+without barriers) and lives in :mod:`journey.counterfactual`.
 
 Barriers follow Jones, Mothersbaugh & Beatty (2000): financial ``F`` (fees and balances due on
 exit), procedural ``P`` (the effort of switching) and mental/relational ``M`` (bonds and sunk
@@ -42,75 +43,95 @@ def barrier_index_by_tenure(data: TableLike) -> pd.DataFrame:
     return out.rename_axis("month").reset_index()
 
 
-def barrier_held_share(data: TableLike) -> float:
-    """Share of would-be exits that the barriers prevent: ``Σ (h0 − h) / Σ h0``.
+def barrier_hazard_reduction(data: TableLike) -> float:
+    """Share of the expected exit mass that barriers remove: ``Σ (h0 − h) / Σ h0``.
 
-    Sums run over service customer-months (alive at the month's start). ``Σ h0`` is the
-    expected number of exits without barriers, ``Σ h`` with them, so the ratio is the share of
-    exits the barriers hold back (Jones, Mothersbaugh & Beatty 2000: customers who stay
-    because leaving costs, not because they are satisfied). Needs the model-only ``h``, ``h0``.
-    ``NaN`` when ``Σ h0 = 0`` (no exits to prevent) or there are no service months.
+    Sums run over service customer-months (alive at the month's start); ``h`` is the monthly
+    exit probability with barriers, ``h0`` the same customer's without them (Jones,
+    Mothersbaugh & Beatty 2000). This is **not** the share of exits barriers prevent: a
+    customer held for a few months by a fee and gone at the term end adds to ``Σ (h0 − h)``
+    in every month held, so delayed exits count as prevented, and ``Σ h0`` runs over the
+    customer-months the barriers themselves kept alive. The share of exits prevented by a
+    horizon is the counterfactual difference :func:`journey.counterfactual.barrier_held_share`
+    (the same cohort re-run without barriers). Needs the model-only ``h``, ``h0``; ``NaN``
+    when ``Σ h0 = 0`` or there are no service months.
     """
-    panel = _panel(data, ["h", "h0"], "barrier_held_share")
+    panel = _panel(data, ["h", "h0"], "barrier_hazard_reduction")
     h0 = panel["h0"].to_numpy("float64").sum()
     if h0 == 0.0:
         return float("nan")
     return float((h0 - panel["h"].to_numpy("float64").sum()) / h0)
 
 
-def barrier_held_share_by_tenure(data: TableLike) -> pd.DataFrame:
-    """``Σ (h0 − h) / Σ h0`` per month since signing (see :func:`barrier_held_share`).
+def barrier_hazard_reduction_by_tenure(data: TableLike) -> pd.DataFrame:
+    """``Σ (h0 − h) / Σ h0`` per month since signing (see :func:`barrier_hazard_reduction`).
 
     Returns columns month, n, expected_exits_without (Σ h0), expected_exits (Σ h),
-    barrier_held_share.
+    hazard_reduction.
     """
-    panel = _panel(data, ["h", "h0"], "barrier_held_share_by_tenure")
+    panel = _panel(data, ["h", "h0"], "barrier_hazard_reduction_by_tenure")
     g = panel[["h0", "h"]].groupby(panel["month"])
     out = g.sum().rename(columns={"h0": "expected_exits_without", "h": "expected_exits"})
     out.insert(0, "n", g.size())
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["barrier_held_share"] = 1.0 - out["expected_exits"] / out["expected_exits_without"]
+        out["hazard_reduction"] = 1.0 - out["expected_exits"] / out["expected_exits_without"]
     return out.rename_axis("month").reset_index()
 
 
-def _is_hostage(panel: pd.DataFrame, s_threshold: float, h0_high: float) -> np.ndarray:
+def _check_rule(k: int, mark: float) -> None:
+    if not (isinstance(k, int | np.integer) and not isinstance(k, bool) and k >= 1):
+        raise ValueError(f"k must be a whole number of months >= 1, got {k!r}")
+    if not 0.0 < mark < 1.0:
+        raise ValueError(f"mark must be a probability in (0, 1), got {mark!r}")
+
+
+def _is_hostage(panel: pd.DataFrame, s_threshold: float, k: int, mark: float) -> np.ndarray:
+    """``S < s_threshold`` and ``1 − (1 − h0)^k ≥ mark > 1 − (1 − h)^k``."""
     s = panel["S"].to_numpy("float64")
-    h = panel["h"].to_numpy("float64")
-    h0 = panel["h0"].to_numpy("float64")
-    return (s < s_threshold) & (h0 >= h0_high) & (h < h0_high)
+    leave = 1.0 - (1.0 - panel["h"].to_numpy("float64")) ** k
+    leave0 = 1.0 - (1.0 - panel["h0"].to_numpy("float64")) ** k
+    return (s < s_threshold) & (leave0 >= mark) & (leave < mark)
 
 
-def hostage_share(data: TableLike, s_threshold: float = 7.0, h0_high: float = 0.05,
-                  month: int | None = None) -> float:
-    """Share of alive customers who are hostages: dissatisfied, held only by barriers.
+def hostage_share(data: TableLike, month: int = 12, s_threshold: float = 7.0, k: int = 12,
+                  mark: float = 0.5) -> float:
+    """Share of the customers alive at the start of ``month`` who are hostages.
 
-    A customer-month is a hostage when ``S < s_threshold`` (not satisfied), ``h0 ≥ h0_high``
-    (without barriers they would be at high monthly exit risk) and ``h < h0_high`` (the
-    barriers bring the risk below that mark): Jones & Sasser (1995)'s hostage, low
-    satisfaction yet staying. ``share = #hostage / #alive`` over service customer-months
-    (``month = None``, pooled) or over the customers alive at month since signing ``month``.
-    Needs the model-only ``h``, ``h0``. ``NaN`` when nobody is alive in the window.
+    Jones & Sasser (1995)'s hostage: dissatisfied, yet staying because leaving costs. A
+    customer alive at the start of month t (months since signing, t ≥ 1) is a hostage when
+
+    * ``S_t < s_threshold`` (not satisfied), and
+    * held by the barriers: at month t's exit probabilities kept for ``k`` months, the
+      customer would leave within them with probability ``1 − (1 − h0_t)^k ≥ mark`` without
+      barriers, but ``1 − (1 − h_t)^k < mark`` with them (Jones, Mothersbaugh & Beatty 2000).
+
+    The hazards are held fixed over the k months (a reading of this month's state, not a
+    forecast); the defaults k = 12, mark = 0.5 ask "would more likely than not be gone within a
+    year without the barriers, but not with them" (``h0 ≥ 0.056 > h``). The share counts each
+    customer once: hostages / customers alive at the start of ``month``. Needs the
+    model-only ``h``, ``h0``. ``NaN`` when nobody is alive at ``month``.
     """
-    if not 0.0 < h0_high < 1.0:
-        raise ValueError(f"h0_high must be a monthly hazard in (0, 1), got {h0_high}")
+    _check_rule(k, mark)
+    if not (isinstance(month, int | np.integer) and month >= 1):
+        raise ValueError(f"month must be a month since signing >= 1 (nobody is at risk in the"
+                         f" signing month), got {month!r}")
     panel = _panel(data, ["h", "h0"], "hostage_share", ("S",))
-    if month is not None:
-        panel = panel.loc[panel["month"].to_numpy() == month]
+    panel = panel.loc[panel["month"].to_numpy() == month]
     if len(panel) == 0:
         return float("nan")
-    return float(_is_hostage(panel, s_threshold, h0_high).mean())
+    return float(_is_hostage(panel, s_threshold, k, mark).mean())
 
 
-def hostage_share_by_tenure(data: TableLike, s_threshold: float = 7.0,
-                            h0_high: float = 0.05) -> pd.DataFrame:
-    """Hostage share per month since signing (see :func:`hostage_share`; Jones & Sasser 1995).
+def hostage_share_by_tenure(data: TableLike, s_threshold: float = 7.0, k: int = 12,
+                            mark: float = 0.5) -> pd.DataFrame:
+    """Hostage share per month since signing (the rule of :func:`hostage_share`; Jones &
+    Sasser 1995): each month's customers alive at its start, each counted once.
 
     Returns columns month, n, hostages, hostage_share.
     """
-    if not 0.0 < h0_high < 1.0:
-        raise ValueError(f"h0_high must be a monthly hazard in (0, 1), got {h0_high}")
+    _check_rule(k, mark)
     panel = _panel(data, ["h", "h0"], "hostage_share_by_tenure", ("S",))
-    hostage = pd.Series(_is_hostage(panel, s_threshold, h0_high), index=panel.index)
+    hostage = pd.Series(_is_hostage(panel, s_threshold, k, mark), index=panel.index)
     g = hostage.groupby(panel["month"])
     out = pd.DataFrame({"n": g.size(), "hostages": g.sum().astype("int64")})
     out["hostage_share"] = out["hostages"] / out["n"]

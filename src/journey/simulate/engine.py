@@ -94,7 +94,7 @@ class Relationship:
     reason: np.ndarray
     exit_month: np.ndarray
     w: np.ndarray | None = None  # partners' share of wallet
-    lapses: int = 0  # term ends so far (each draws its own renewal uniforms)
+    lapses: int = 0  # term ends with someone lapsing so far (0: all in their first term)
 
 
 def _relationship(sc: Scenario, pr: Prospects, ct: Courtship, sidx: np.ndarray) -> Relationship:
@@ -154,7 +154,9 @@ def _renew(sc: Scenario, c: Relationship, t: int, u_renew: np.ndarray,
     if term > 0 and t % term == 0:  # terms start at multiples of the term only
         lapse = c.alive & c.in_contract & (t - c.start == term)
         if lapse.any():
-            u = u_renew[c.lapses]
+            # the row of the k-th term end (t = k·term): it does not depend on who is alive,
+            # so a counterfactual that changes exits (no barriers) keeps the renewal draws
+            u = u_renew[t // term - 1]
             c.lapses += 1
             p = _logistic(sc.recontract_logit + sc.recontract_slope
                           * (c.s - sc.satisfaction_target) + sc.recontract_bond * c.r)
