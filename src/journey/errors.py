@@ -5,5 +5,10 @@ class JourneyDataError(ValueError):
     """A table does not meet the journey schema. The message names where and what."""
 
 
+class NoFixedTermError(JourneyDataError):
+    """A term-end metric met data with no single fixed contract term (the message says which
+    terms it found and what to pass instead)."""
+
+
 class ScenarioError(ValueError):
     """A scenario file or mapping is invalid; the message names the key."""

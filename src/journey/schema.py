@@ -381,6 +381,24 @@ class Journeys:
                     f" {df['customer_id'].iloc[row]} not in customers; expected a known id"
                 )
 
+    def only(self, customer_ids: np.ndarray) -> Journeys:
+        """The same cohort restricted to ``customer_ids`` (rows of all three tables)."""
+        ids = np.asarray(customer_ids)
+
+        def keep(df: pd.DataFrame) -> pd.DataFrame:
+            if "customer_id" not in df.columns:  # an empty table given without columns
+                return df
+            return df.loc[np.isin(df["customer_id"].to_numpy(), ids)]
+
+        return Journeys(keep(self.customers), keep(self.events), keep(self.panel))
+
+    def signed(self) -> np.ndarray:
+        """Boolean mask of signed customers (all of them when the data hold no ``signed``)."""
+        c = self.customers
+        if "signed" not in c.columns:
+            return np.ones(len(c), dtype=bool)
+        return c["signed"].to_numpy(dtype=bool)
+
     def has_model_columns(self) -> bool:
         """True when the panel carries the simulator-only state (E, Q, ..., h, h0)."""
         return all(c in self.panel.columns for c in MODEL_ONLY["panel"])

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from journey.errors import JourneyDataError, NoFixedTermError
 from journey.metrics._tables import TableLike, need, service_rows, table
 from journey.schema import Journeys
 
@@ -115,16 +116,41 @@ def _term(data: TableLike, term_months: int | None) -> int:
     if not isinstance(data, Journeys):
         raise ValueError("term_months is needed when data is a panel DataFrame"
                          " (no customers table)")
-    c = data.customers
-    need(c, ["term_months", "signed"], "customers", "cliff_ratio")
-    terms = np.unique(c.loc[c["signed"].to_numpy(dtype=bool), "term_months"].to_numpy())
-    terms = terms[terms > 0]
+    terms = fixed_terms(data)
     if terms.size != 1:
-        raise ValueError(
+        raise NoFixedTermError(
             "cliff_ratio needs one contract term: customers.term_months holds"
-            f" {', '.join(map(str, terms)) or 'no fixed term'}; pass term_months"
+            f" {', '.join(map(str, terms)) or 'no fixed term'}; pass term_months or use"
+            " cliff_ratio_by_term"
         )
     return int(terms[0])
+
+
+def fixed_terms(data: Journeys) -> np.ndarray:
+    """The positive contract terms of the signed customers (sorted)."""
+    c = data.customers
+    need(c, ["term_months"], "customers", "cliff_ratio")
+    terms = np.unique(c.loc[data.signed(), "term_months"].to_numpy())
+    return terms[terms > 0]
+
+
+def cliff_ratio_by_term(data: Journeys, before: tuple[int, int] | None = None,
+                        after: tuple[int, int] | None = None) -> pd.DataFrame:
+    """:func:`cliff_ratio` for each fixed contract term of the cohort, on its own customers.
+
+    Returns columns term_months, customers (signed, on that term), cliff_ratio; one row per
+    positive term in ``customers.term_months`` (none when every contract is open-ended).
+    """
+    if not isinstance(data, Journeys):
+        raise JourneyDataError("cliff_ratio_by_term needs a Journeys (customers hold the terms)")
+    c = data.customers
+    rows = []
+    for T in fixed_terms(data):
+        ids = c.loc[data.signed() & (c["term_months"].to_numpy() == T), "customer_id"]
+        rows.append({"term_months": int(T), "customers": len(ids),
+                     "cliff_ratio": cliff_ratio(data.only(ids.to_numpy()), int(T), before,
+                                                after)})
+    return pd.DataFrame(rows, columns=["term_months", "customers", "cliff_ratio"])
 
 
 def _window(w: tuple[int, int] | None, default: tuple[int, int], name: str) -> range:
@@ -173,12 +199,13 @@ def cliff_ratio(data: TableLike, term_months: int | None = None,
                          " month 0; pass before=(first, last)")
     b = _window(before, (1, T - 1), "before")
     a = _window(after, (T, T), "after")
-    panel = table(data, "panel", "cliff_ratio")
-    if isinstance(data, Journeys) and term_months is None:
-        c = data.customers
-        on_term = c.loc[c["term_months"].to_numpy() == T, "customer_id"].to_numpy()
-        panel = panel.loc[np.isin(panel["customer_id"].to_numpy(), on_term)]
-    hazard = life_table(panel).set_index("month")["hazard"]
+    on: TableLike = table(data, "panel", "cliff_ratio")
+    if isinstance(data, Journeys):
+        on = data
+        if term_months is None:
+            c = data.customers
+            on = data.only(c.loc[c["term_months"].to_numpy() == T, "customer_id"].to_numpy())
+    hazard = life_table(on).set_index("month")["hazard"]
     h_before, h_after = hazard.reindex(b), hazard.reindex(a)
     if h_before.isna().any() or h_after.isna().any():
         return float("nan")

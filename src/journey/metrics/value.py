@@ -107,8 +107,8 @@ def _margin(data: TableLike, econ: Economics, margin: float | None) -> float:
     if not isinstance(data, Journeys):
         raise ValueError("margin is needed when data is a panel DataFrame (no customers.price)")
     c = data.customers
-    need(c, ["price", "signed"], "customers", "clv")
-    price = c.loc[c["signed"].to_numpy(dtype=bool), "price"].to_numpy("float64")
+    need(c, ["price"], "customers", "clv (or pass margin=)")
+    price = c.loc[data.signed(), "price"].to_numpy("float64")
     if price.size == 0:
         raise JourneyDataError("customers: clv found no signed customer to take a price from")
     return econ.margin(float(price.mean()))
@@ -235,10 +235,9 @@ def signed_share(data: Journeys) -> float:
         raise JourneyDataError("value per prospect needs a Journeys (customers.signed counts the"
                                f" prospects), got {type(data).__name__}")
     c = data.customers
-    need(c, ["signed"], "customers", "value_per_prospect")
     if len(c) == 0:
         raise JourneyDataError("customers: value_per_prospect found no prospects")
-    return float(c["signed"].to_numpy(dtype=bool).mean())
+    return float(data.signed().mean())
 
 
 def value_per_prospect(data: Journeys, economics: Economics | None = None, *,
