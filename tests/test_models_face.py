@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from journey.errors import ConvergenceWarning
 from journey.models import (
     FitResult,
+    cumulative_incidence,
     fit_bgnbd,
     fit_cox,
     fit_exit_hazard,
@@ -99,6 +100,7 @@ def results(telecom_small) -> dict[str, FitResult]:
         "fit_honeymoon": fit_honeymoon(honeymoon_data()),
         "kaplan_meier": kaplan_meier(j, group="read_contract"),
         "logrank_test": logrank_test(j, "read_contract"),
+        "cumulative_incidence": cumulative_incidence(j),
     }
 
 
@@ -115,7 +117,7 @@ def header_keys(text: str) -> list[str]:
 
 
 def test_every_public_fit_returns_the_common_result(results) -> None:
-    assert len(results) == 10
+    assert len(results) == 11
     for name, res in results.items():
         assert isinstance(res, FitResult), name
         assert not hasattr(res, "info"), f"{name}: untyped info dict is gone"

@@ -27,6 +27,8 @@ model and what did not converge, and sets ``converged`` to False; every iterativ
 | | | Brookmeyer–Crowley interval; the curve: ``curve()`` |
 | ``logrank_test`` | ``LogRankResult`` | the chi-square statistic ``chi2``; df and |
 | | | p_value in ``summary()``; observed / expected events: ``predict()`` |
+| ``cumulative_incidence`` | ``CumulativeIncidenceResult`` | Aalen–Johansen CIF per exit |
+| | | cause ``cif[cause]`` at time ``at``; the curves: ``curve()`` |
 
 Non-parametric estimators and the test have no likelihood (Log-likelihood and AIC print ``-``)
 and are not iterative (Converged prints "closed form"). For Kaplan–Meier the median's standard
@@ -38,6 +40,7 @@ test's.
 from journey.errors import ConvergenceWarning
 from journey.models.base import FitResult
 from journey.models.bgnbd import BGNBDResult, fit_bgnbd
+from journey.models.competing import CumulativeIncidenceResult, cumulative_incidence
 from journey.models.cox import CoxResult, fit_cox
 from journey.models.gammagamma import GammaGammaResult, fit_gammagamma
 from journey.models.hazard import HazardResult, fit_exit_hazard
@@ -50,6 +53,7 @@ __all__ = [
     "BGNBDResult",
     "ConvergenceWarning",
     "CoxResult",
+    "CumulativeIncidenceResult",
     "FitResult",
     "GammaGammaResult",
     "HazardResult",
@@ -59,6 +63,7 @@ __all__ = [
     "OrdinalResult",
     "PLSResult",
     "SBGResult",
+    "cumulative_incidence",
     "fit_bgnbd",
     "fit_cox",
     "fit_exit_hazard",
