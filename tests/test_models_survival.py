@@ -52,6 +52,7 @@ def test_km_edge_cases() -> None:
     assert len(nobody.curve()) == 0
     np.testing.assert_allclose(nobody.predict([0, 3, 10]), 1.0)
     assert np.isnan(nobody.median()["all"])
+    assert "median: not reached" in str(nobody)
     everybody = kaplan_meier(pd.DataFrame({"duration": [1, 1, 1], "event": [1, 1, 1]}))
     s = everybody.curve()
     assert s["estimate"].tolist() == [0.0] and s[["ci_low", "ci_high"]].to_numpy().tolist() == [

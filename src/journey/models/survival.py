@@ -294,11 +294,14 @@ def kaplan_meier(
                                                        groups))
     medians = [_first_time_at_half(table[table["group"] == g], "estimate") for g in groups]
     names = ["median"] if group is None else [f"median[{g}]" for g in groups]
+    unreached = [n for n, m in zip(names, medians, strict=True) if np.isnan(m)]
+    notes = (f"{', '.join(unreached)}: not reached (S(t) stays above 1/2 over the follow-up)",
+             ) if unreached else ()
     return KaplanMeierResult(
         params=pd.Series(medians, index=names, dtype="float64"), cov=None, loglik=np.nan,
         nobs=len(df), events=int(df["event"].sum()),
         method="product limit; Greenwood variance, log(-log) pointwise interval",
-        table=table, group=group, groups=groups)
+        notes=notes, table=table, group=group, groups=groups)
 
 
 @dataclass(kw_only=True, repr=False)
