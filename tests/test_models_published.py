@@ -207,8 +207,9 @@ def test_pls_bootstrap_se_and_face(mobi):
 
     res = fit_pls(mobi, datasets.MOBI_BLOCKS, n_boot=40, seed=3)
     s = res.summary()
-    assert list(s.columns) == ["estimate", "se", "ci_low", "ci_high"]
+    assert list(s.columns) == ["estimate", "se", "ci_low", "ci_high", "z", "p_value"]
     assert (s["se"] > 0).all() and (s["se"] < 0.2).all()
+    np.testing.assert_allclose(s["z"], s["estimate"] / s["se"], rtol=1e-12)
     # the strong paths are clearly non-zero
     assert s.loc["Image -> Expectation", "ci_low"] > 0.3
     again = fit_pls(mobi, datasets.MOBI_BLOCKS, n_boot=40, seed=3)
@@ -297,6 +298,7 @@ def test_sbg_without_heterogeneity_says_so():
     must not claim convergence."""
     import warnings as _w
 
+    from journey.errors import ConvergenceWarning
     from journey.models.sbg import fit_sbg
 
     survivors = [1000 * 0.7**t for t in range(8)]
@@ -304,8 +306,8 @@ def test_sbg_without_heterogeneity_says_so():
         _w.simplefilter("always")
         res = fit_sbg(np.round(survivors))
     assert not res.converged
-    assert "heterogeneity" in res.info["warning"]
-    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+    assert any("heterogeneity" in note for note in res.notes)
+    assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
 
 def test_survivors_table_past_the_last_exit_when_nobody_is_censored():

@@ -147,8 +147,8 @@ def test_honeymoon_recovers_drop() -> None:
     res = fit_honeymoon(honeymoon_panel(seed=202), honeymoon_months=3)
     ok = covered(res.summary(), HONEYMOON_TRUTH)
     assert all(ok.values()), res.summary()
-    assert res.info["customer_sd"] == pytest.approx(0.8, abs=0.15)
-    assert res.info["residual_sd"] == pytest.approx(0.7, abs=0.05)
+    assert res.customer_sd == pytest.approx(0.8, abs=0.15)
+    assert res.residual_sd == pytest.approx(0.7, abs=0.05)
     fitted = res.predict(pd.DataFrame({"month": [-1, 0, 5]}))
     p = res.params
     np.testing.assert_allclose(fitted, [p["honeymoon"] + p["courtship"], p["honeymoon"],
@@ -232,7 +232,7 @@ def test_hazard_recovers_simulator_coefficients() -> None:
     res = fit_dissatisfaction(j, sc)
     truth = {k: float(getattr(sc, k)) for k in SIM_TRUTH} | {"log_frailty": 1.0}
     assert_within(res.summary(), truth)
-    assert res.info["dropped"] == []
+    assert res.dropped == []
 
 
 def test_hazard_simulator_coverage_20_seeds() -> None:

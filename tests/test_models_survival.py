@@ -37,7 +37,7 @@ def tied_cohort(n: int = 3000, seed: int = 7) -> pd.DataFrame:
 
 def test_km_hand_computed() -> None:
     df = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0]})
-    s = kaplan_meier(df).summary()
+    s = kaplan_meier(df).curve()
     # S(1) = 4/5, S(2) = 0.8·(1 − 1/4), S(3) = 0.6·(1 − 1/2); censored at 2 still at risk at 2
     assert s["time"].tolist() == [1.0, 2.0, 3.0]
     assert s["at_risk"].tolist() == [5, 4, 2]
@@ -49,16 +49,48 @@ def test_km_hand_computed() -> None:
 
 def test_km_edge_cases() -> None:
     nobody = kaplan_meier(pd.DataFrame({"duration": [3, 5, 5], "event": [0, 0, 0]}))
-    assert len(nobody.summary()) == 0
+    assert len(nobody.curve()) == 0
     np.testing.assert_allclose(nobody.predict([0, 3, 10]), 1.0)
     assert np.isnan(nobody.median()["all"])
+    assert "median: not reached" in str(nobody)
     everybody = kaplan_meier(pd.DataFrame({"duration": [1, 1, 1], "event": [1, 1, 1]}))
-    s = everybody.summary()
+    s = everybody.curve()
     assert s["estimate"].tolist() == [0.0] and s[["ci_low", "ci_high"]].to_numpy().tolist() == [
         [0.0, 0.0]]
     assert everybody.median()["all"] == 1.0
     one = kaplan_meier(pd.DataFrame({"duration": [4], "event": [1]}))
     np.testing.assert_allclose(one.predict([3.9, 4]), [1.0, 0.0])
+
+
+def test_km_median_and_its_interval_by_hand() -> None:
+    """Median = first t with S(t) <= 1/2; its interval runs from the first time the lower
+    pointwise band reaches 1/2 to the first time the upper band does (Brookmeyer & Crowley)."""
+    df = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "event": [1, 1, 0, 1, 0]})
+    km = kaplan_meier(df)
+    assert list(km.params.index) == ["median"] and km.params["median"] == 3.0  # S(3) = 0.3
+    c = km.curve()
+    lo = c.loc[c["ci_low"] <= 0.5, "time"].min()
+    hi = c.loc[c["ci_high"] <= 0.5, "time"].min()
+    ci = km.conf_int()
+    assert ci.loc["median", "lower"] == lo and (np.isnan(hi) and np.isnan(ci.loc["median",
+                                                                                 "upper"]))
+    assert np.isnan(km.bse["median"])  # the median's se is not estimated
+    assert km.events == 3 and km.nobs == 5
+
+
+def test_logrank_observed_and_expected_by_hand() -> None:
+    """Two groups; at t=1: 4 at risk (2 in a), 1 event in a: E_a += 1·2/4; at t=2: 3 at risk
+    (1 in a), 1 event in b: E_a += 1·1/3; at t=3: 1 at risk (b), 1 event in b: E_a += 0."""
+    df = pd.DataFrame({"duration": [1.0, 2.0, 2.0, 3.0], "event": [1, 0, 1, 1],
+                       "g": ["a", "a", "b", "b"]})
+    lr = logrank_test(df, "g")
+    e = lr.predict()
+    assert e.loc["a", "observed"] == 1 and e.loc["b", "observed"] == 2
+    assert e.loc["a", "expected"] == pytest.approx(1 / 2 + 1 / 3, abs=1e-12)
+    assert e["expected"].sum() == pytest.approx(3.0, abs=1e-12)
+    assert lr.params["chi2"] == lr.statistic and lr.df == 1 and lr.events == 3
+    s = lr.summary()
+    assert s.loc["chi2", "p_value"] == lr.p_value and s.loc["chi2", "df"] == 1
 
 
 def test_customers_table_input() -> None:
@@ -105,7 +137,7 @@ def test_cox_equals_statsmodels_phreg(ties: str) -> None:
     np.testing.assert_allclose(res.params.to_numpy(), ref.params, atol=TOL)
     np.testing.assert_allclose(res.se.to_numpy(), ref.bse, atol=TOL)
     assert res.loglik == pytest.approx(ref.llf, abs=TOL)
-    assert res.info["ties"] == ties and res.converged
+    assert res.ties == ties and res.converged
 
 
 # --------------------------------------------------------------------- lifelines
@@ -144,10 +176,11 @@ def test_cox_efron_equals_lifelines() -> None:
 def test_km_and_logrank_equal_lifelines() -> None:
     from lifelines import KaplanMeierFitter
     from lifelines.statistics import multivariate_logrank_test
+    from lifelines.utils import median_survival_times
 
     df = tied_cohort(seed=11)
     km = kaplan_meier(df, group="seg")
-    s = km.summary()
+    s = km.curve()
     for g in ("a", "b", "c"):
         sub = df[df["seg"] == g]
         kmf = KaplanMeierFitter().fit(sub["duration"], sub["event"])
@@ -161,6 +194,10 @@ def test_km_and_logrank_equal_lifelines() -> None:
         np.testing.assert_allclose(km.predict([0.5, 7.5, 40], g),
                                    kmf.predict([0.5, 7.5, 40]).to_numpy(), atol=TOL)
         assert km.median()[g] == kmf.median_survival_time_
+        # the median's interval: lifelines' median_survival_times of its own pointwise band
+        ref = median_survival_times(kmf.confidence_interval_).to_numpy().ravel()
+        ref = np.where(np.isinf(ref), np.nan, ref)  # lifelines: inf when never reached
+        np.testing.assert_allclose(km.conf_int().loc[f"median[{g}]"].to_numpy(), ref)
     lr = logrank_test(df, "seg")
     ref = multivariate_logrank_test(df["duration"], df["seg"], df["event"])
     assert lr.statistic == pytest.approx(ref.test_statistic, abs=TOL)
@@ -193,4 +230,4 @@ def test_journeys_input_from_the_simulator() -> None:
     drops = -np.diff(km.predict(list(range(1, 25))))
     assert drops[-1] > 2 * drops[:-1].mean()
     res = fit_cox(j, ["read_contract", "expectation"])
-    assert res.converged and res.info["events"] == int(signed["exit_month"].notna().sum())
+    assert res.converged and res.events == int(signed["exit_month"].notna().sum())

@@ -1,4 +1,5 @@
-"""The library's user-facing errors, importable without numpy or pandas (the CLI stays fast)."""
+"""The library's user-facing errors and warnings, importable without numpy or pandas (the CLI
+stays fast)."""
 
 
 class JourneyDataError(ValueError):
@@ -12,3 +13,11 @@ class NoFixedTermError(JourneyDataError):
 
 class ScenarioError(ValueError):
     """A scenario file or mapping is invalid; the message names the key."""
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """An optimiser stopped before its convergence criterion was met; the estimates, and more
+    so their standard errors, may be off. The message names the model and what did not
+    converge; the result's ``converged`` is False. (As lifelines' and statsmodels' own
+    ``ConvergenceWarning``; statsmodels' warnings are caught inside the fits and re-emitted
+    as this one.)"""

@@ -1,30 +1,69 @@
-"""Statistical models on statsmodels / scipy, each returning a :class:`FitResult`
-(``summary()`` with estimate, se, ci_low, ci_high; ``predict``; ``plot(ax=None) -> Figure``;
-``loglik``).
+"""Statistical models on statsmodels / scipy / numpy, all with one result face.
 
-| module | models |
-| --- | --- |
-| ``survival`` | Kaplan-Meier, log-rank |
-| ``cox`` | Cox PH (exact grouped-time Breslow / Efron) |
-| ``hazard`` | discrete-time exit hazard with satisfaction x barrier interaction |
-| ``satisfaction`` | ordinal ratings (OrderedModel), MixedLM honeymoon drop |
-| ``sbg`` | shifted-beta-geometric retention, projection, DERL |
-| ``bgnbd`` / ``gammagamma`` | BG/NBD transactions, Gamma-Gamma spend |
-| ``pls`` | PLS path model for a satisfaction index (ECSI / ACSI, 0-100) |
+Every function below returns a :class:`FitResult` (a subclass per model) with ``params``,
+``bse`` (alias ``se``), ``conf_int(alpha)`` (columns lower, upper), ``summary(alpha)`` (the
+estimates table: estimate, se, ci_low, ci_high, plus z and p_value where a Wald test of zero is
+meaningful), ``loglik``, ``aic``, ``nobs``, ``events``, ``converged``, ``iterations``,
+``notes``, ``predict(...)`` and ``plot(ax=None) -> Figure``. ``str(result)`` and
+``result.print_summary()`` print the same header for every model (Model, Observations, Events,
+Log-likelihood, AIC, Estimation, Converged; ``-`` where a fact does not apply), then the
+estimates and notes. Model-specific state is in typed fields of each result class.
+
+An optimiser that stops short warns :class:`ConvergenceWarning` (``journey.errors``), naming the
+model and what did not converge, and sets ``converged`` to False; every iterative fit takes
+``maxiter``.
+
+| function | result | ``params`` |
+| --- | --- | --- |
+| ``fit_sbg`` | ``SBGResult`` | alpha, beta (Fader & Hardie 2007) |
+| ``fit_bgnbd`` | ``BGNBDResult`` | r, alpha, a, b |
+| ``fit_gammagamma`` | ``GammaGammaResult`` | p, q, v |
+| ``fit_pls`` | ``PLSResult`` | path coefficients ``A -> B`` (bootstrap se) |
+| ``fit_cox`` | ``CoxResult`` | log hazard ratios (Efron / Breslow ties) |
+| ``fit_exit_hazard`` | ``HazardResult`` | alpha0, alpha_S, ... of the discrete-time hazard |
+| ``fit_ordinal`` | ``OrdinalResult`` | slopes and cut-points ``cut[a|b]`` |
+| ``fit_honeymoon`` | ``HoneymoonResult`` | honeymoon level, courtship, drop (REML) |
+| ``kaplan_meier`` | ``KaplanMeierResult`` | median survival ``median`` / ``median[g]``, |
+| | | Brookmeyer–Crowley interval; the curve: ``curve()`` |
+| ``logrank_test`` | ``LogRankResult`` | the chi-square statistic ``chi2``; df and |
+| | | p_value in ``summary()``; observed / expected events: ``predict()`` |
+| ``cumulative_incidence`` | ``CumulativeIncidenceResult`` | Aalen–Johansen CIF per exit |
+| | | cause ``cif[cause]`` at time ``at``; the curves: ``curve()`` |
+
+Non-parametric estimators and the test have no likelihood (Log-likelihood and AIC print ``-``)
+and are not iterative (Converged prints "closed form"). For Kaplan–Meier the median's standard
+error is not estimated (NaN); its interval is the set of times whose pointwise interval of S(t)
+contains ½. For the log-rank test the statistic has no standard error; its p-value is the
+test's.
 """
 
+from journey.errors import ConvergenceWarning
 from journey.models.base import FitResult
-from journey.models.bgnbd import fit_bgnbd
-from journey.models.cox import fit_cox
-from journey.models.gammagamma import fit_gammagamma
-from journey.models.hazard import fit_exit_hazard
-from journey.models.pls import fit_pls
-from journey.models.satisfaction import fit_honeymoon, fit_ordinal
-from journey.models.sbg import fit_sbg
-from journey.models.survival import kaplan_meier, logrank_test
+from journey.models.bgnbd import BGNBDResult, fit_bgnbd
+from journey.models.competing import CumulativeIncidenceResult, cumulative_incidence
+from journey.models.cox import CoxResult, fit_cox
+from journey.models.gammagamma import GammaGammaResult, fit_gammagamma
+from journey.models.hazard import HazardResult, fit_exit_hazard
+from journey.models.pls import PLSResult, fit_pls
+from journey.models.satisfaction import HoneymoonResult, OrdinalResult, fit_honeymoon, fit_ordinal
+from journey.models.sbg import SBGResult, fit_sbg
+from journey.models.survival import KaplanMeierResult, LogRankResult, kaplan_meier, logrank_test
 
 __all__ = [
+    "BGNBDResult",
+    "ConvergenceWarning",
+    "CoxResult",
+    "CumulativeIncidenceResult",
     "FitResult",
+    "GammaGammaResult",
+    "HazardResult",
+    "HoneymoonResult",
+    "KaplanMeierResult",
+    "LogRankResult",
+    "OrdinalResult",
+    "PLSResult",
+    "SBGResult",
+    "cumulative_incidence",
     "fit_bgnbd",
     "fit_cox",
     "fit_exit_hazard",

@@ -25,14 +25,16 @@ Unconditional expected purchases in (0, t] (eq. 9):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from journey.models.base import FitResult, fit_positive_mle, new_axes
+from journey.errors import ConvergenceWarning
+from journey.models.base import FitResult, check_maxiter, fit_positive_mle, new_axes, not_converged
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -81,9 +83,16 @@ def bgnbd_loglik(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarr
     return ll if weights is None else ll * weights
 
 
-@dataclass
+@dataclass(kw_only=True, repr=False)
 class BGNBDResult(FitResult):
-    """A fitted BG/NBD model: ``params`` holds r, alpha, a, b (time unit of the data)."""
+    """A fitted BG/NBD model: ``params`` holds r, alpha, a, b (time unit of the data); ``x``,
+    ``t_x`` and ``T`` are the fitted customers' frequency, recency and age."""
+
+    x: np.ndarray = field(repr=False)
+    t_x: np.ndarray = field(repr=False)
+    T: np.ndarray = field(repr=False)
+
+    model_name: ClassVar[str] = "BG/NBD repeat purchasing"
 
     def _p(self) -> tuple[float, float, float, float]:
         return tuple(float(self.params[n]) for n in NAMES)  # type: ignore[return-value]
@@ -137,7 +146,7 @@ class BGNBDResult(FitResult):
         summed over the customers' own ages T.
         """
         fig, ax = new_axes(ax)
-        x, T = self.info["x"], self.info["T"]
+        x, T = self.x, self.T
         ks = np.arange(max_x + 1)
         exp = np.array([np.exp(self._log_pmf(k, T)).sum() for k in ks])
         exp[-1] = len(x) - exp[:-1].sum()
@@ -169,11 +178,14 @@ class BGNBDResult(FitResult):
 
 
 def fit_bgnbd(x: np.ndarray | pd.Series, t_x: np.ndarray | pd.Series, T: np.ndarray | pd.Series,
-              x0: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)) -> BGNBDResult:
-    """Fit the BG/NBD model by maximum likelihood (eq. 6 summed over customers).
+              x0: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
+              maxiter: int = 2000) -> BGNBDResult:
+    """Fit the BG/NBD model by maximum likelihood (eq. 6 summed over customers), BFGS on the
+    log-parameters with at most ``maxiter`` iterations.
 
     Customers with identical (x, t_x, T) are pooled with weights, which leaves the likelihood
-    unchanged and speeds the fit.
+    unchanged and speeds the fit. Warns :class:`~journey.errors.ConvergenceWarning` (and
+    ``converged`` is False) when BFGS stops short.
     """
     x, t_x, T = _arrays(np.asarray(x), np.asarray(t_x), np.asarray(T))
     keys, inv, counts = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True,
@@ -184,6 +196,11 @@ def fit_bgnbd(x: np.ndarray | pd.Series, t_x: np.ndarray | pd.Series, T: np.ndar
     def negll(th: np.ndarray) -> float:
         return -float(bgnbd_loglik(th, ux, ut, uT, w).sum())
 
-    params, cov, ll, ok = fit_positive_mle(negll, x0, NAMES)
-    return BGNBDResult(params=params, cov=cov, loglik=ll, nobs=int(x.size), converged=ok,
-                       ci_scale="log", info={"x": x, "t_x": t_x, "T": T})
+    fit = fit_positive_mle(negll, x0, NAMES, maxiter=check_maxiter(maxiter))
+    if not fit.converged:
+        warnings.warn(not_converged("fit_bgnbd", fit.message), ConvergenceWarning, stacklevel=2)
+    return BGNBDResult(params=fit.params, cov=fit.cov, loglik=fit.loglik, nobs=int(x.size),
+                       converged=fit.converged, ci_scale="log", iterations=fit.iterations,
+                       method="maximum likelihood, BFGS on log-parameters; se from the"
+                              " observed information",
+                       x=x, t_x=t_x, T=T)

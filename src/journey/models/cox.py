@@ -34,13 +34,14 @@ strata and case weights are not offered.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from journey.models.base import FitResult, new_axes
+from journey.errors import ConvergenceWarning
+from journey.models.base import FitResult, check_maxiter, new_axes, not_converged
 from journey.models.survival import survival_frame
 from journey.schema import JourneyDataError, Journeys
 
@@ -149,15 +150,28 @@ class _GroupedCox:
         return ll, g, h
 
 
-def _newton(f: _GroupedCox, p: int, tol: float = 1e-10, max_iter: int = 100):
+class _Newton(NamedTuple):
+    beta: np.ndarray
+    loglik: float
+    hessian: np.ndarray
+    loglik_null: float
+    converged: bool
+    iterations: int
+    message: str
+
+
+def _newton(f: _GroupedCox, p: int, tol: float = 1e-10, maxiter: int = 100) -> _Newton:
+    """Newton–Raphson with step halving from β = 0 until the largest step is below ``tol``."""
     beta = np.zeros(p)
     ll, g, h = f(beta)
     ll_null = ll
-    for _ in range(max_iter):
+    step, t = np.full(p, np.inf), 1.0
+    for it in range(1, maxiter + 1):
         try:
             step = np.linalg.solve(-h, g)
         except np.linalg.LinAlgError:
-            return beta, ll, h, ll_null, False
+            return _Newton(beta, ll, h, ll_null, False, it,
+                           "the information matrix is singular (collinear covariates?)")
         t = 1.0
         while True:  # step halving keeps every step an ascent step (rarely needed)
             new = f(beta + t * step)
@@ -165,29 +179,39 @@ def _newton(f: _GroupedCox, p: int, tol: float = 1e-10, max_iter: int = 100):
                 break
             t /= 2
             if t < 1e-8:
-                return beta, ll, h, ll_null, False
+                return _Newton(beta, ll, h, ll_null, False, it,
+                               "no step increases the partial likelihood (separation?)")
         beta = beta + t * step
         ll, g, h = new
         if np.max(np.abs(t * step)) < tol:
-            return beta, ll, h, ll_null, True
-    return beta, ll, h, ll_null, False
+            return _Newton(beta, ll, h, ll_null, True, it, "")
+    return _Newton(beta, ll, h, ll_null, False, maxiter,
+                   f"Newton-Raphson's largest step is still {np.max(np.abs(t * step)):.3g} >"
+                   f" {tol:g} after maxiter={maxiter} iterations")
 
 
+@dataclass(kw_only=True, repr=False)
 class CoxResult(FitResult):
-    """A fitted Cox model; ``params`` are log hazard ratios β."""
+    """A fitted Cox model; ``params`` are log hazard ratios β.
 
-    def __init__(self, params: pd.Series, cov: pd.DataFrame | None, loglik: float, nobs: int,
-                 converged: bool, info: dict, baseline: pd.DataFrame, xbar: pd.Series):
-        super().__init__(params=params, cov=cov, loglik=loglik, nobs=nobs, converged=converged,
-                         ci_scale="linear", info=info)
-        self.baseline = baseline  # time, cum_hazard Λ0(t) at the mean covariates
-        self.xbar = xbar
+    Typed fields: ``ties`` (``"efron"`` / ``"breslow"``), ``baseline`` (time, cum_hazard
+    Λ0(t) at the mean covariates), ``xbar`` (the mean covariates), ``event_times`` (distinct
+    event times) and ``loglik_null`` (partial log-likelihood at β = 0); ``events`` is the
+    number of events. ``loglik`` and ``aic`` are the partial likelihood's.
+    """
+
+    ties: Ties
+    baseline: pd.DataFrame = field(repr=False)
+    xbar: pd.Series
+    event_times: int
+    loglik_null: float
+
+    model_name: ClassVar[str] = "Cox proportional hazards"
+    wald_tests: ClassVar[bool] = True
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
-        """estimate (β), se, ci_low, ci_high, plus z, p_value and hazard_ratio = exp(β)."""
+        """estimate (β), se, ci_low, ci_high, z, p_value and hazard_ratio = exp(β)."""
         out = super().summary(alpha)
-        out["z"] = out["estimate"] / out["se"]
-        out["p_value"] = 2 * stats.norm.sf(np.abs(out["z"]))
         out["hazard_ratio"] = np.exp(out["estimate"])
         return out
 
@@ -222,7 +246,7 @@ class CoxResult(FitResult):
         ax.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
         ax.set_yticks(y, list(s.index))
-        ax.set_xlabel(f"hazard ratio ({self.info['ties']} ties, {100 * (1 - alpha):g}% CI)")
+        ax.set_xlabel(f"hazard ratio ({self.ties} ties, {100 * (1 - alpha):g}% CI)")
         return fig
 
 
@@ -232,13 +256,27 @@ def fit_cox(
     duration: str | None = None,
     event: str | None = None,
     ties: Ties = "efron",
+    maxiter: int = 100,
 ) -> CoxResult:
     """Cox proportional-hazards model (Cox 1972), exact grouped-time partial likelihood with
     ``ties="efron"`` (Efron 1977, the default, as lifelines and R) or ``"breslow"`` (Breslow
-    1974); formulas in the module docstring. Returns a :class:`CoxResult` whose ``info`` states
-    the ties method, the number of events and of distinct event times."""
+    1974); formulas in the module docstring. Newton–Raphson runs at most ``maxiter``
+    iterations.
+
+    Returns
+    -------
+    CoxResult
+        With the ties method, the number of events and of distinct event times as fields.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When Newton–Raphson stops short (separation or collinear covariates); ``converged``
+        is then False.
+    """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    maxiter = check_maxiter(maxiter)
     if isinstance(covariates, str):
         covariates = [covariates]
     if len(covariates) == 0:
@@ -253,18 +291,18 @@ def fit_cox(
         raise JourneyDataError(f"data: covariate '{names[int(np.flatnonzero(const)[0])]}' is"
                                " constant; it is not identifiable in a Cox model")
     f = _GroupedCox(df["duration"].to_numpy(), df["event"].to_numpy(), x, ties)
-    beta, ll, h, ll_null, ok = _newton(f, len(names))
-    if not ok:
-        warnings.warn("Cox fit did not converge (separation or collinear covariates?)",
-                      RuntimeWarning, stacklevel=2)
+    nr = _newton(f, len(names), maxiter=maxiter)
+    if not nr.converged:
+        warnings.warn(not_converged("fit_cox", nr.message), ConvergenceWarning, stacklevel=2)
     try:
-        cov = np.linalg.inv(-h)
-        cov_df = pd.DataFrame(cov, index=names, columns=names)
+        cov_df = pd.DataFrame(np.linalg.inv(-nr.hessian), index=names, columns=names)
     except np.linalg.LinAlgError:
         cov_df = None
     baseline = pd.DataFrame({"time": f.times[f.keep],
-                             "cum_hazard": np.cumsum(f.d / f.risk_sums(beta))})
-    info = {"ties": ties, "events": int(f.d.sum()), "event_times": int(f.d.size),
-            "loglik_null": ll_null}
-    return CoxResult(pd.Series(beta, index=names), cov_df, ll, len(df), ok, info, baseline,
-                     pd.Series(f.xbar, index=names))
+                             "cum_hazard": np.cumsum(f.d / f.risk_sums(nr.beta))})
+    return CoxResult(params=pd.Series(nr.beta, index=names), cov=cov_df, loglik=nr.loglik,
+                     nobs=len(df), converged=nr.converged, events=int(f.d.sum()),
+                     iterations=nr.iterations,
+                     method=f"partial likelihood, {ties.capitalize()} ties, Newton-Raphson",
+                     ties=ties, baseline=baseline, xbar=pd.Series(f.xbar, index=names),
+                     event_times=int(f.d.size), loglik_null=nr.loglik_null)

@@ -18,14 +18,16 @@ a weighted mean of the population mean ``γp/(q − 1)`` and the customer's own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from journey.models.base import FitResult, fit_positive_mle, new_axes
+from journey.errors import ConvergenceWarning
+from journey.models.base import FitResult, check_maxiter, fit_positive_mle, new_axes, not_converged
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -60,9 +62,15 @@ def gammagamma_loglik(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.nd
             - (px + q) * np.log(v + x * m))
 
 
-@dataclass
+@dataclass(kw_only=True, repr=False)
 class GammaGammaResult(FitResult):
-    """A fitted Gamma-Gamma model: ``params`` holds p, q, v (v = γ)."""
+    """A fitted Gamma-Gamma model: ``params`` holds p, q, v (v = γ); ``x`` and ``m`` are the
+    fitted customers' transaction counts and mean spend."""
+
+    x: np.ndarray = field(repr=False)
+    m: np.ndarray = field(repr=False)
+
+    model_name: ClassVar[str] = "Gamma-Gamma spend per transaction"
 
     @property
     def population_mean(self) -> float:
@@ -86,7 +94,7 @@ class GammaGammaResult(FitResult):
     def plot(self, ax: Axes | None = None) -> Figure:
         """Observed mean spend beside the model's expected spend, one point per customer."""
         fig, ax = new_axes(ax)
-        x, m = self.info["x"], self.info["m"]
+        x, m = self.x, self.m
         ax.scatter(m, self.conditional_expected_spend(x, m), s=8, alpha=0.5)
         lim = [0, float(np.quantile(m, 0.99))]
         ax.plot(lim, lim, color="grey", lw=1)
@@ -98,18 +106,28 @@ class GammaGammaResult(FitResult):
 
 
 def fit_gammagamma(x: np.ndarray | pd.Series, m: np.ndarray | pd.Series,
-                   x0: tuple[float, float, float] | None = None) -> GammaGammaResult:
-    """Fit the Gamma-Gamma model by maximum likelihood on customers with ``x ≥ 1``.
+                   x0: tuple[float, float, float] | None = None,
+                   maxiter: int = 2000) -> GammaGammaResult:
+    """Fit the Gamma-Gamma model by maximum likelihood on customers with ``x ≥ 1`` (BFGS on the
+    log-parameters, at most ``maxiter`` iterations).
 
     ``x`` is the number of (repeat) transactions and ``m`` their mean value, as in FHL (2005).
     The default start ``(p, q, γ) = (1, 2, mean(m))`` puts the implied population mean
     ``γp/(q − 1)`` at the sample mean; a start far off in scale (e.g. γ = 1 for spend in tens of
-    dollars) can stall on the flat ridge p → ∞, γ → 0.
+    dollars) can stall on the flat ridge p → ∞, γ → 0. Warns
+    :class:`~journey.errors.ConvergenceWarning` (and ``converged`` is False) when BFGS stops
+    short.
     """
     x, m = _arrays(np.asarray(x), np.asarray(m))
     if x0 is None:
         x0 = (1.0, 2.0, float(np.mean(m)))
-    params, cov, ll, ok = fit_positive_mle(
-        lambda th: -float(gammagamma_loglik(th, x, m).sum()), x0, NAMES)
-    return GammaGammaResult(params=params, cov=cov, loglik=ll, nobs=int(x.size), converged=ok,
-                            ci_scale="log", info={"x": x, "m": m})
+    fit = fit_positive_mle(lambda th: -float(gammagamma_loglik(th, x, m).sum()), x0, NAMES,
+                           maxiter=check_maxiter(maxiter))
+    if not fit.converged:
+        warnings.warn(not_converged("fit_gammagamma", fit.message), ConvergenceWarning,
+                      stacklevel=2)
+    return GammaGammaResult(params=fit.params, cov=fit.cov, loglik=fit.loglik, nobs=int(x.size),
+                            converged=fit.converged, ci_scale="log", iterations=fit.iterations,
+                            method="maximum likelihood, BFGS on log-parameters; se from the"
+                                   " observed information",
+                            x=x, m=m)

@@ -27,18 +27,21 @@ Rows used: months ``>= first_month`` (default 1: nobody is at risk in the signin
 forced exits (``exit_reason == "forced"``, a competing risk outside the hazard) are dropped
 from the risk set when a ``Journeys`` with customers is given. Constant columns (``C`` when
 no competitor ever enters, ``T`` when no term lapses in the window) are not identifiable and
-are left out; ``info["dropped"]`` names them.
+are left out; ``HazardResult.dropped`` names them (and a note says so).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from journey.models.base import FitResult, new_axes
+from journey.errors import ConvergenceWarning
+from journey.models.base import FitResult, catch_statsmodels, check_maxiter, new_axes, not_converged
 from journey.schema import JourneyDataError, Journeys, require_columns
 
 if TYPE_CHECKING:
@@ -147,20 +150,32 @@ def hazard_design(
     return design, y
 
 
+@dataclass(kw_only=True, repr=False)
 class HazardResult(FitResult):
-    """A fitted discrete-time hazard; ``params`` use the scenario's names (alpha0, alpha_S, ...)."""
+    """A fitted discrete-time hazard; ``params`` use the scenario's names (alpha0, alpha_S, ...).
 
-    def __init__(self, params: pd.Series, cov: pd.DataFrame, loglik: float, nobs: int,
-                 converged: bool, info: dict, glm_params: pd.Series):
-        super().__init__(params=params, cov=cov, loglik=loglik, nobs=nobs, converged=converged,
-                         ci_scale="linear", info=info)
-        self.glm_params = glm_params  # on the design columns (const, gap, C, B, gap_B, ...)
+    Typed fields: ``glm_params`` (the logit's coefficients on the design columns const, gap, C,
+    B, gap_B, ...), the fit's settings ``s_star``, ``extra``, ``first_month``, ``cause``,
+    ``dropped`` (constant design columns left out) and ``barrier_quantiles`` (10/50/90% of B,
+    for the plot); ``events`` is the number of exits, ``nobs`` the person-months.
+    """
+
+    glm_params: pd.Series
+    s_star: float
+    extra: tuple[str, ...] = ()
+    first_month: int = 1
+    cause: str | None = None
+    dropped: list[str] = field(default_factory=list)
+    barrier_quantiles: tuple[float, ...] = ()
+
+    model_name: ClassVar[str] = "discrete-time exit hazard (logit)"
+    wald_tests: ClassVar[bool] = True
 
     def predict(self, data: pd.DataFrame | Journeys) -> pd.Series:
         """Monthly exit hazard ``h`` for each panel row (same rows as the fit would use)."""
-        design, _ = hazard_design(data, self.info["s_star"], "C" in self.glm_params.index,
-                                  "term_end" in self.glm_params.index, self.info["extra"],
-                                  self.info["first_month"], self.info["cause"])
+        design, _ = hazard_design(data, self.s_star, "C" in self.glm_params.index,
+                                  "term_end" in self.glm_params.index, self.extra,
+                                  self.first_month, self.cause)
         lin = design[list(self.glm_params.index)].to_numpy() @ self.glm_params.to_numpy()
         return pd.Series(1 / (1 + np.exp(-lin)), index=design.index, name="h")
 
@@ -168,10 +183,10 @@ class HazardResult(FitResult):
         """Fitted hazard against satisfaction at a few barrier levels (C = 0, no term end):
         the fan closes as S rises when ``alpha_SB`` > 0 (Jones et al. 2000)."""
         fig, ax = new_axes(ax)
-        b_levels = list(barriers) if barriers is not None else self.info["barrier_quantiles"]
+        b_levels = list(barriers) if barriers is not None else list(self.barrier_quantiles)
         s = np.linspace(0, 10, 101)
         gp = self.glm_params
-        gap = self.info["s_star"] - s
+        gap = self.s_star - s
         for b in b_levels:
             lin = gp["const"] + gp["gap"] * gap + gp["B"] * b + gp["gap_B"] * gap * b
             ax.plot(s, 1 / (1 + np.exp(-lin)), label=f"B = {b:.1f}")
@@ -189,6 +204,7 @@ def fit_exit_hazard(
     extra: Sequence[str] = (),
     first_month: int = 1,
     cause: str | None = None,
+    maxiter: int = 100,
 ) -> HazardResult:
     """Fit the discrete-time logistic exit hazard with the satisfaction × barrier interaction
     (formula and references in the module docstring) as a statsmodels binomial GLM.
@@ -200,8 +216,11 @@ def fit_exit_hazard(
     simulator, ``docs/model.md``), this binary logit on "exit by the cause or no exit"
     recovers the cause's coefficients exactly (Begg & Gray 1984). Returns estimates named
     ``alpha0, alpha_S, alpha_C, alpha_B, alpha_SB, term_end_boost, rollover_boost`` (those
-    identifiable) plus any ``extra`` columns by their own names.
+    identifiable) plus any ``extra`` columns by their own names. Newton–Raphson runs at most
+    ``maxiter`` iterations; when it stops short, statsmodels' convergence warning is re-emitted
+    as :class:`~journey.errors.ConvergenceWarning` and ``converged`` is False.
     """
+    maxiter = check_maxiter(maxiter)
     design, y = hazard_design(data, s_star, competitor, term_end, extra, first_month, cause)
     if y.sum() == 0:
         raise JourneyDataError("panel: no exits in the rows used; the hazard is not estimable")
@@ -211,17 +230,28 @@ def fit_exit_hazard(
                                " used; their effects are not identifiable")
     design = design.drop(columns=const)
     # Logit by Newton = the binomial GLM's MLE and covariance, ~2x faster than IRLS here
-    res = sm.Logit(y, design).fit(method="newton", tol=1e-10, maxiter=100, disp=False)
+    res, caught = catch_statsmodels(lambda: sm.Logit(y, design).fit(
+        method="newton", tol=1e-10, maxiter=maxiter, disp=False))
+    converged = bool(res.mle_retvals.get("converged", True)) and not caught
+    iterations = int(res.mle_retvals.get("iterations", 0))
+    if not converged:
+        what = "; ".join(caught) or "Newton-Raphson did not converge"
+        warnings.warn(not_converged("fit_exit_hazard", f"statsmodels Logit (Newton-Raphson,"
+                                    f" {iterations} of maxiter={maxiter} iterations): {what}"),
+                      ConvergenceWarning, stacklevel=2)
     names = [_MAP.get(c, (c, 1.0))[0] for c in design.columns]
     sign = np.array([_MAP.get(c, (c, 1.0))[1] for c in design.columns])
     params = pd.Series(res.params.to_numpy() * sign, index=names)
     cov = pd.DataFrame(res.cov_params().to_numpy() * np.outer(sign, sign), index=names,
                        columns=names)
     b = design["B"].to_numpy() if "B" in design.columns else np.zeros(1)
-    info = {"s_star": float(s_star), "extra": tuple(extra), "first_month": first_month,
-            "cause": cause,
-            "dropped": const, "exits": int(y.sum()),
-            "barrier_quantiles": [float(q) for q in np.quantile(b, [0.1, 0.5, 0.9])]}
-    converged = bool(res.mle_retvals.get("converged", True))
-    return HazardResult(params, cov, float(res.llf), len(y), converged, info,
-                        pd.Series(res.params.to_numpy(), index=design.columns))
+    notes = tuple(f"{_MAP.get(c, (c, 1.0))[0]} left out: its column is constant over the rows"
+                  " used" for c in const)
+    what = f"cause '{cause}' (other exits leave the risk set)" if cause else "all exits"
+    return HazardResult(
+        params=params, cov=cov, loglik=float(res.llf), nobs=len(y), converged=converged,
+        events=int(y.sum()), iterations=iterations, notes=notes,
+        method=f"logit on person-months by Newton-Raphson; {what}",
+        glm_params=pd.Series(res.params.to_numpy(), index=design.columns),
+        s_star=float(s_star), extra=tuple(extra), first_month=first_month, cause=cause,
+        dropped=const, barrier_quantiles=tuple(float(q) for q in np.quantile(b, [0.1, 0.5, 0.9])))

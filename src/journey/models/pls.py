@@ -11,7 +11,7 @@ Vinzi, Chatelin & Lauro (2005), "PLS path modeling", *CSDA* 48(1), and as run by
    Inner proxy ``Z_j = Σ_i e_ji Y_i``, scaled to unit variance.
 4. Mode A outer weights: ``w_jh = cov(x̃_jh, Z_j)`` (correlation weights).
 5. Repeat 2–4 until ``Σ |w_new − w_old| < tol`` (default 1e-7, seminr's criterion), at most
-   ``max_iter`` times; then final scores ``Y_j`` with unit variance.
+   ``maxiter`` times; then final scores ``Y_j`` with unit variance.
 6. Path coefficients: OLS of each endogenous ``Y_j`` on its predecessors; R² from those fits.
 
 Index scores 0–100 (Fornell, Johnson, Anderson, Cha & Bryant 1996, "The American Customer
@@ -25,14 +25,16 @@ resampling respondents, seeded); intervals are Wald intervals ``estimate ± z·s
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
-from journey.models.base import FitResult, new_axes
+from journey.errors import ConvergenceWarning
+from journey.models.base import FitResult, check_maxiter, new_axes, not_converged
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -69,7 +71,7 @@ def _regress(R: np.ndarray, pred: np.ndarray, j: int) -> np.ndarray:
     return np.linalg.solve(R[np.ix_(pred, pred)], R[pred, j])
 
 
-def _estimate(X: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, max_iter: int
+def _estimate(X: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, maxiter: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool]:
     """Core iteration on standardised data: weight matrix W (indicators × constructs), unit
     variance scores Y, path matrix B (B[i, j] for i -> j), iterations, converged."""
@@ -80,7 +82,7 @@ def _estimate(X: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, max_iter: 
     W = spec.mask.copy()
     conv = False
     it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+    for it in range(1, maxiter + 1):  # noqa: B007 - the count is reported
         Y = X @ W
         Y /= Y.std(axis=0, ddof=1)
         R = Y.T @ Y / (n - 1)
@@ -113,52 +115,78 @@ def _estimate(X: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, max_iter: 
     return W, Y, B, it, conv
 
 
-@dataclass
+@dataclass(kw_only=True, repr=False)
 class PLSResult(FitResult):
     """A fitted PLS path model. ``params`` are the path coefficients, indexed ``"A -> B"``.
 
     Also: ``r2`` per endogenous construct and the properties ``paths`` (tidy: from, to,
-    estimate, se, ci_low, ci_high), ``weights`` and ``loadings`` (tidy: construct, indicator,
-    value), ``scores`` (standardised construct scores) and ``index`` (0–100 per respondent and
-    construct), built on demand.
+    estimate, se, ci_low, ci_high, z, p_value; z = estimate / bootstrap se), ``weights`` and
+    ``loadings`` (tidy: construct, indicator, value), ``scores`` (standardised construct
+    scores) and ``index`` (0–100 per respondent and construct), built on demand.
+
+    Typed fields: ``r2``, ``scheme``, ``tol``, ``n_boot`` (bootstrap samples behind the se),
+    ``boot_failed`` (bootstrap samples whose iteration did not converge), ``blocks``,
+    ``indicators``, ``scale`` (answer scale), ``edges`` (construct positions of each path),
+    ``mask`` (indicator × construct membership), ``weight_matrix`` (outer weights on the
+    standardised indicators), ``score_matrix`` (construct scores), ``loading_matrix``,
+    ``data`` (the fitted indicators), ``indicator_mean`` and ``indicator_sd``; ``iterations``
+    of the PLS algorithm. There is no likelihood (``loglik`` and ``aic`` are NaN).
     """
 
-    r2: pd.Series | None = None
+    r2: pd.Series
+    scheme: Scheme
+    tol: float
+    n_boot: int
+    boot_failed: int
+    blocks: dict[str, list[str]]
+    indicators: list[str]
+    scale: tuple[float, float]
+    edges: tuple[np.ndarray, np.ndarray]
+    mask: np.ndarray = field(repr=False)
+    weight_matrix: np.ndarray = field(repr=False)
+    score_matrix: np.ndarray = field(repr=False)
+    loading_matrix: np.ndarray = field(repr=False)
+    data: np.ndarray = field(repr=False)
+    indicator_mean: np.ndarray = field(repr=False)
+    indicator_sd: np.ndarray = field(repr=False)
+
+    model_name: ClassVar[str] = "PLS path model"
+    wald_tests: ClassVar[bool] = True
 
     @property
     def paths(self) -> pd.DataFrame:
-        """Tidy path table: from, to, estimate, se, ci_low, ci_high."""
-        i, j = self.info["edges"]
-        names = list(self.info["blocks"])
+        """Tidy path table: from, to and the :meth:`summary` columns."""
+        i, j = self.edges
+        names = list(self.blocks)
         return pd.DataFrame({"from": [names[a] for a in i], "to": [names[b] for b in j]}).join(
             self.summary().reset_index(drop=True))
 
     def _tidy(self, m: np.ndarray) -> pd.DataFrame:
-        blocks = self.info["blocks"]
-        hs, js = np.nonzero(self.info["mask"])
-        return pd.DataFrame({"construct": [list(blocks)[j] for j in js],
-                             "indicator": [self.info["indicators"][h] for h in hs],
+        names = list(self.blocks)
+        hs, js = np.nonzero(self.mask)
+        return pd.DataFrame({"construct": [names[j] for j in js],
+                             "indicator": [self.indicators[h] for h in hs],
                              "value": m[hs, js]})
 
     @property
     def weights(self) -> pd.DataFrame:
         """Outer weights on standardised indicators (construct, indicator, value)."""
-        return self._tidy(self.info["W"])
+        return self._tidy(self.weight_matrix)
 
     @property
     def loadings(self) -> pd.DataFrame:
         """Outer loadings, corr(indicator, construct score) (construct, indicator, value)."""
-        return self._tidy(self.info["loadings"])
+        return self._tidy(self.loading_matrix)
 
     @property
     def scores(self) -> pd.DataFrame:
         """Standardised construct scores of the fitted respondents."""
-        return pd.DataFrame(self.info["Y"], columns=list(self.info["blocks"]))
+        return pd.DataFrame(self.score_matrix, columns=list(self.blocks))
 
     @property
     def index(self) -> pd.DataFrame:
         """0–100 index scores of the fitted respondents (see the module docstring)."""
-        return self._index(self.info["raw"])
+        return self._index(self.data)
 
     def predict(self, data: pd.DataFrame, what: Literal["scores", "index"] = "index"
                 ) -> pd.DataFrame:
@@ -166,21 +194,20 @@ class PLSResult(FitResult):
 
         ``what="index"``: 0–100 index scores; ``"scores"``: standardised scores.
         """
-        info = self.info
-        missing = [c for c in info["indicators"] if c not in data.columns]
+        missing = [c for c in self.indicators if c not in data.columns]
         if missing:
             raise ValueError(f"data lacks indicator column(s) {', '.join(missing)}")
-        x = data[info["indicators"]].to_numpy(dtype=float)
+        x = data[self.indicators].to_numpy(dtype=float)
         if what == "scores":
-            out = ((x - info["mean"]) / info["sd"]) @ info["W"]
-            return pd.DataFrame(out, columns=list(info["blocks"]), index=data.index)
+            out = ((x - self.indicator_mean) / self.indicator_sd) @ self.weight_matrix
+            return pd.DataFrame(out, columns=list(self.blocks), index=data.index)
         return self._index(x).set_axis(data.index)
 
     def _index(self, x: np.ndarray) -> pd.DataFrame:
-        lo, hi = self.info["scale"]
-        U = self.info["W"] / self.info["sd"][:, None]
+        lo, hi = self.scale
+        U = self.weight_matrix / self.indicator_sd[:, None]
         out = 100 * (x @ (U / U.sum(axis=0)) - lo) / (hi - lo)
-        return pd.DataFrame(out, columns=list(self.info["blocks"]))
+        return pd.DataFrame(out, columns=list(self.blocks))
 
     def plot(self, ax: Axes | None = None) -> Figure:
         """Path coefficients with their 95% intervals, one row per path."""
@@ -225,18 +252,27 @@ def _spec(blocks: Mapping[str, Sequence[str]], paths: Sequence[tuple[str, str]],
 
 def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
             paths: Sequence[tuple[str, str]] = ECSI_PATHS, scheme: Scheme = "path",
-            scale: tuple[float, float] = (1.0, 10.0), tol: float = 1e-7, max_iter: int = 300,
+            scale: tuple[float, float] = (1.0, 10.0), tol: float = 1e-7, maxiter: int = 300,
             n_boot: int = 200, seed: int = 0) -> PLSResult:
     """Fit a PLS path model, Mode A outer estimation (see the module docstring).
 
     ``blocks`` maps each construct to its indicator columns; ``paths`` lists (from, to);
-    ``scale`` is the answer scale (min, max) for the 0–100 index; ``n_boot`` bootstrap samples
-    (seeded by ``seed``) give the standard errors (0 skips them).
+    ``scale`` is the answer scale (min, max) for the 0–100 index; the weights iterate until
+    ``Σ|Δw| < tol``, at most ``maxiter`` times; ``n_boot`` bootstrap samples (seeded by
+    ``seed``) give the standard errors (0 skips them).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the weights do not settle within ``maxiter`` iterations (``converged`` is then
+        False), or when some bootstrap samples do not (counted in ``boot_failed``; their
+        paths still enter the standard errors).
     """
     if scheme not in ("path", "centroid", "factorial"):
         raise ValueError(f"scheme must be 'path', 'centroid' or 'factorial', got {scheme!r}")
     if not scale[1] > scale[0]:
         raise ValueError(f"scale must be (min, max) with max > min, got {scale}")
+    maxiter = check_maxiter(maxiter)
     spec, indicators = _spec(blocks, paths, list(data.columns))
     raw = data[indicators].to_numpy(dtype=float)
     bad = np.argwhere(~np.isfinite(raw))
@@ -247,36 +283,55 @@ def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     if np.any(sd == 0):
         raise ValueError(f"data column '{indicators[int(np.flatnonzero(sd == 0)[0])]}' is constant")
     X = _std(raw)
-    W, Y, B, it, conv = _estimate(X, spec, scheme, tol, max_iter)
-
+    W, Y, B, it, conv = _estimate(X, spec, scheme, tol, maxiter)
+    if not conv:
+        warnings.warn(not_converged("fit_pls", f"the outer weights still change by more than"
+                                    f" tol={tol:g} after maxiter={maxiter} iterations"),
+                      ConvergenceWarning, stacklevel=2)
     idx = np.argwhere(spec.adj > 0)
     labels = [f"{spec.names[i]} -> {spec.names[j]}" for i, j in idx]
     est = B[idx[:, 0], idx[:, 1]]
-    cov = None
-    if n_boot > 0:
-        rng = np.random.default_rng(seed)
-        n = X.shape[0]
-        draws = np.empty((n_boot, len(idx)))
-        for bi in range(n_boot):
-            xb = raw[rng.integers(0, n, n)]
-            sdb = xb.std(axis=0, ddof=1)
-            sdb[sdb == 0] = 1.0  # a constant resampled column carries no weight
-            Bb = _estimate((xb - xb.mean(axis=0)) / sdb, spec, scheme, tol, max_iter)[2]
-            draws[bi] = Bb[idx[:, 0], idx[:, 1]]
-        cov = pd.DataFrame(np.cov(draws, rowvar=False), index=labels, columns=labels)
-
+    cov, failed = _bootstrap(raw, spec, scheme, tol, maxiter, idx, n_boot, seed)
+    if failed:
+        warnings.warn(not_converged("fit_pls", f"{failed} of {n_boot} bootstrap samples did not"
+                                    f" settle within maxiter={maxiter} iterations (their paths"
+                                    " enter the standard errors)"),
+                      ConvergenceWarning, stacklevel=2)
+    cov_df = None if cov is None else pd.DataFrame(cov, index=labels, columns=labels)
     endo = [j for j in range(len(spec.names)) if spec.adj[:, j].any()]
     resid = Y - Y @ B
     r2 = pd.Series({spec.names[j]: 1 - resid[:, j].var() / Y[:, j].var() for j in endo},
                    name="r2")
-    res = PLSResult(
-        params=pd.Series(est, index=labels), cov=cov, loglik=float("nan"), nobs=X.shape[0],
-        converged=conv, ci_scale="linear",
-        info={"iterations": it, "scheme": scheme, "tol": tol, "blocks": dict(blocks),
-              "indicators": indicators, "scale": scale, "W": W, "Y": Y, "mask": spec.mask,
-              "edges": (idx[:, 0], idx[:, 1]), "raw": raw, "mean": raw.mean(axis=0), "sd": sd,
-              # corr(x_h, Y_j): both have unit variance
-              "loadings": X.T @ Y / (X.shape[0] - 1)},
-        r2=r2,
+    se_how = f"bootstrap se ({n_boot} samples, seed {seed})" if n_boot else "no se (n_boot=0)"
+    return PLSResult(
+        params=pd.Series(est, index=labels), cov=cov_df, loglik=float("nan"), nobs=X.shape[0],
+        converged=conv, iterations=it,
+        method=f"PLS-PM, Mode A, {scheme} weighting scheme; {se_how}",
+        notes=(f"{failed} bootstrap samples did not converge",) if failed else (),
+        r2=r2, scheme=scheme, tol=tol, n_boot=n_boot, boot_failed=failed,
+        blocks={k: list(v) for k, v in blocks.items()}, indicators=indicators, scale=scale,
+        edges=(idx[:, 0], idx[:, 1]), mask=spec.mask, weight_matrix=W, score_matrix=Y,
+        # corr(x_h, Y_j): both have unit variance
+        loading_matrix=X.T @ Y / (X.shape[0] - 1), data=raw, indicator_mean=raw.mean(axis=0),
+        indicator_sd=sd,
     )
-    return res
+
+
+def _bootstrap(raw: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, maxiter: int,
+               idx: np.ndarray, n_boot: int, seed: int) -> tuple[np.ndarray | None, int]:
+    """Covariance of the path coefficients over ``n_boot`` resamples of the respondents
+    (Efron & Tibshirani 1993), and how many resamples did not converge."""
+    if n_boot <= 0:
+        return None, 0
+    rng = np.random.default_rng(seed)
+    n = raw.shape[0]
+    draws = np.empty((n_boot, len(idx)))
+    failed = 0
+    for bi in range(n_boot):
+        xb = raw[rng.integers(0, n, n)]
+        sdb = xb.std(axis=0, ddof=1)
+        sdb[sdb == 0] = 1.0  # a constant resampled column carries no weight
+        _, _, Bb, _, ok = _estimate((xb - xb.mean(axis=0)) / sdb, spec, scheme, tol, maxiter)
+        failed += not ok
+        draws[bi] = Bb[idx[:, 0], idx[:, 1]]
+    return np.atleast_2d(np.cov(draws, rowvar=False)), failed  # one path: a 1 x 1 matrix

@@ -25,7 +25,8 @@ month-to-month autocorrelation of the adaptive ``S`` (docs/model.md) is not mode
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,8 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.tools.numdiff import approx_fprime
 
-from journey.models.base import FitResult, new_axes
+from journey.errors import ConvergenceWarning
+from journey.models.base import FitResult, catch_statsmodels, check_maxiter, new_axes, not_converged
 from journey.models.design import covariate_columns, numeric_column
 from journey.schema import JourneyDataError, Journeys
 
@@ -101,28 +103,41 @@ class _OrderedModel(OrderedModel):
         return (h + h.T) / 2
 
 
+@dataclass(kw_only=True, repr=False)
 class OrdinalResult(FitResult):
-    """A fitted cumulative-link model: covariate slopes β and cut-points ``cut[a|b]``."""
+    """A fitted cumulative-link model: covariate slopes β and cut-points ``cut[a|b]``.
 
-    def __init__(self, params: pd.Series, cov: pd.DataFrame | None, loglik: float, nobs: int,
-                 converged: bool, info: dict, model: _OrderedModel, raw: np.ndarray):
-        super().__init__(params=params, cov=cov, loglik=loglik, nobs=nobs, converged=converged,
-                         ci_scale="linear", info=info)
-        self._model, self._raw = model, raw
+    Typed fields: ``distr`` (``"logit"`` / ``"probit"``), ``covariates`` (as given),
+    ``columns`` (design columns after dummy coding), ``levels`` (the observed ratings),
+    ``observed_share`` / ``fitted_share`` per level, and statsmodels' model and raw parameters
+    (``sm_model``, ``sm_params``) for prediction.
+    """
+
+    distr: str
+    covariates: list[str]
+    columns: list[str]
+    levels: list[float | int]
+    observed_share: np.ndarray
+    fitted_share: np.ndarray
+    sm_model: _OrderedModel = field(repr=False)
+    sm_params: np.ndarray = field(repr=False)
+
+    model_name: ClassVar[str] = "ordinal ratings (cumulative link)"
+    wald_tests: ClassVar[bool] = True
 
     def predict(self, data: pd.DataFrame) -> pd.DataFrame:
         """Probability of each rating level per row (columns = the observed levels)."""
-        x = _matrix(data, self.info["covariates"], "data")[self.info["columns"]]
-        prob = self._model.predict(self._raw, exog=x.to_numpy())
-        return pd.DataFrame(prob, index=data.index, columns=self.info["levels"])
+        x = _matrix(data, self.covariates, "data")[self.columns]
+        prob = self.sm_model.predict(self.sm_params, exog=x.to_numpy())
+        return pd.DataFrame(prob, index=data.index, columns=self.levels)
 
     def plot(self, ax: Axes | None = None) -> Figure:
         """Observed share of each rating level beside the model's mean predicted share."""
         fig, ax = new_axes(ax)
-        lv = np.arange(len(self.info["levels"]))
-        ax.bar(lv - 0.2, self.info["observed_share"], width=0.4, label="observed")
-        ax.bar(lv + 0.2, self.info["fitted_share"], width=0.4, label="fitted")
-        ax.set_xticks(lv, [str(v) for v in self.info["levels"]])
+        lv = np.arange(len(self.levels))
+        ax.bar(lv - 0.2, self.observed_share, width=0.4, label="observed")
+        ax.bar(lv + 0.2, self.fitted_share, width=0.4, label="fitted")
+        ax.set_xticks(lv, [str(v) for v in self.levels])
         ax.set_xlabel("rating")
         ax.set_ylabel("share")
         ax.legend()
@@ -134,11 +149,15 @@ def fit_ordinal(
     covariates: Sequence[str],
     outcome: str = "rating",
     distr: Literal["logit", "probit"] = "logit",
+    maxiter: int = 2000,
 ) -> OrdinalResult:
     """Ordinal (cumulative-link) model of ratings on covariates (McCullagh 1980), fitted by
     statsmodels ``OrderedModel``; formula in the module docstring. A ``Journeys`` is turned
     into its answered surveys by :func:`survey_ratings` (covariates may then be panel columns
-    such as ``S`` or ``post_signing``)."""
+    such as ``S`` or ``post_signing``). BFGS runs at most ``maxiter`` iterations; when it stops
+    short, :class:`~journey.errors.ConvergenceWarning` is emitted (statsmodels' own warning is
+    caught and re-emitted) and ``converged`` is False."""
+    maxiter = check_maxiter(maxiter)
     if distr not in ("logit", "probit"):
         raise ValueError(f"distr must be 'logit' or 'probit', got {distr!r}")
     if isinstance(covariates, str):
@@ -158,9 +177,14 @@ def fit_ordinal(
     x = _matrix(df, covariates, "data")
     endog = pd.Series(pd.Categorical(y, categories=levels, ordered=True), index=df.index)
     model = _OrderedModel(endog, x, distr=distr)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # statsmodels' convergence chatter; checked below
-        res = model.fit(method="bfgs", disp=False, maxiter=2000, gtol=1e-8)
+    res, caught = catch_statsmodels(lambda: model.fit(method="bfgs", disp=False,
+                                                      maxiter=maxiter, gtol=1e-8))
+    converged = bool(res.mle_retvals.get("converged", True)) and not caught
+    if not converged:
+        what = "; ".join(caught) or "BFGS did not converge"
+        warnings.warn(not_converged("fit_ordinal", f"statsmodels OrderedModel (BFGS,"
+                                    f" maxiter={maxiter}): {what}"),
+                      ConvergenceWarning, stacklevel=2)
     raw = np.asarray(res.params, dtype=float)
     k = x.shape[1]
     cuts = model.transform_threshold_params(raw)[1:-1]
@@ -181,12 +205,13 @@ def fit_ordinal(
         cov_df = None
     observed = np.array([(y == lv).mean() for lv in levels])
     fitted = np.asarray(res.predict()).mean(axis=0)
-    converged = bool(res.mle_retvals.get("converged", True))
-    info = {"distr": distr, "covariates": list(covariates), "columns": list(x.columns),
-            "levels": [_fmt(v) for v in levels], "observed_share": observed,
-            "fitted_share": fitted}
-    return OrdinalResult(pd.Series(est, index=names), cov_df, float(res.llf), len(y), converged,
-                         info, model, raw)
+    link = "proportional odds (logit)" if distr == "logit" else "ordered probit"
+    return OrdinalResult(params=pd.Series(est, index=names), cov=cov_df, loglik=float(res.llf),
+                         nobs=len(y), converged=converged,
+                         method=f"maximum likelihood, {link}, BFGS (statsmodels OrderedModel)",
+                         distr=distr, covariates=list(covariates), columns=list(x.columns),
+                         levels=[_fmt(v) for v in levels], observed_share=observed,
+                         fitted_share=fitted, sm_model=model, sm_params=raw)
 
 
 def _fmt(v: float) -> float | int:
@@ -196,13 +221,36 @@ def _fmt(v: float) -> float | int:
 # --------------------------------------------------------------------------- honeymoon
 
 
+@dataclass(kw_only=True, repr=False)
 class HoneymoonResult(FitResult):
     """Fixed effects of the honeymoon model: ``honeymoon`` level, ``courtship`` (difference
-    to the honeymoon), ``drop`` (honeymoon minus settled) and any covariates."""
+    to the honeymoon), ``drop`` (honeymoon minus settled) and any covariates.
+
+    Typed fields: ``outcome``, ``honeymoon_months``, ``covariates``, ``customer_sd`` (τ, the
+    random-intercept sd), ``residual_sd`` (σ), ``customers`` (number of groups) and
+    ``mean_by_month`` (observed mean outcome per month, for the plot). ``loglik`` is the REML
+    log-likelihood; the AIC is not defined under REML (NaN, as statsmodels).
+    """
+
+    outcome: str
+    honeymoon_months: int
+    covariates: list[str]
+    customer_sd: float
+    residual_sd: float
+    customers: int
+    mean_by_month: pd.Series = field(repr=False)
+
+    model_name: ClassVar[str] = "honeymoon drop (linear mixed model)"
+    wald_tests: ClassVar[bool] = True
+
+    @property
+    def aic(self) -> float:
+        """NaN: REML likelihoods of models with different fixed effects are not comparable."""
+        return float("nan")
 
     def predict(self, data: pd.DataFrame) -> pd.Series:
         """Population-mean outcome (random intercept 0) for rows with a ``month`` column."""
-        x = _honeymoon_design(data, self.info["honeymoon_months"], self.info["covariates"],
+        x = _honeymoon_design(data, self.honeymoon_months, self.covariates,
                               "courtship" in self.params.index)
         coef = self.params.rename({"drop": "settled"})
         coef["settled"] = -coef["settled"]
@@ -213,9 +261,9 @@ class HoneymoonResult(FitResult):
         """Observed mean by month with the fitted period levels (courtship, honeymoon,
         settled)."""
         fig, ax = new_axes(ax)
-        m = self.info["mean_by_month"]
+        m = self.mean_by_month
         ax.plot(m.index, m.to_numpy(), "o-", ms=3, label="observed mean")
-        k = self.info["honeymoon_months"]
+        k = self.honeymoon_months
         lo, hi = float(m.index.min()), float(m.index.max())
         p = self.params
         if "courtship" in p.index and lo < 0:
@@ -224,7 +272,7 @@ class HoneymoonResult(FitResult):
         ax.hlines(p["honeymoon"] - p["drop"], k - 0.5, hi, colors="C1")
         ax.axvline(-0.5, color="grey", linestyle="--", linewidth=0.8)
         ax.set_xlabel("months since signing")
-        ax.set_ylabel(self.info["outcome"])
+        ax.set_ylabel(self.outcome)
         ax.legend()
         return fig
 
@@ -250,11 +298,18 @@ def fit_honeymoon(
     honeymoon_months: int = 3,
     covariates: Sequence[str] = (),
     customer: str = "customer_id",
+    maxiter: int | None = None,
 ) -> HoneymoonResult:
     """Honeymoon-drop mixed model (Laird & Ware 1982) by statsmodels ``MixedLM`` (REML) with
     customer random intercepts; formula in the module docstring. ``outcome`` is a panel column
     (``S``) or ``"rating"`` (then a ``Journeys`` is turned into its answered surveys).
-    ``info`` holds ``customer_sd`` (τ) and ``residual_sd``."""
+    The result holds ``customer_sd`` (τ) and ``residual_sd`` (σ). ``maxiter`` caps each of
+    MixedLM's optimisers (BFGS, then L-BFGS, then CG; statsmodels' defaults when None). When
+    the optimisation fails, or the Hessian is not positive definite, statsmodels' warning is
+    re-emitted as :class:`~journey.errors.ConvergenceWarning` and ``converged`` is False; a
+    random-intercept variance on the boundary (τ near 0) is a note, not a failure."""
+    if maxiter is not None:
+        maxiter = check_maxiter(maxiter)
     if not isinstance(honeymoon_months, int | np.integer) or honeymoon_months < 1:
         raise ValueError(f"honeymoon_months must be an integer >= 1, got {honeymoon_months!r}")
     if isinstance(data, Journeys):
@@ -273,20 +328,45 @@ def fit_honeymoon(
                                f"{honeymoon_months - 1}) and after it to estimate the drop")
     x = _honeymoon_design(df, honeymoon_months, covariates, bool((m < 0).any()))
     groups = df[customer].to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # boundary / convergence chatter; checked below
-        res = MixedLM(y, x.to_numpy(), groups=groups).fit(reml=True)
+    kw = {} if maxiter is None else {"maxiter": maxiter}
+    res, caught = catch_statsmodels(
+        lambda: MixedLM(y, x.to_numpy(), groups=groups).fit(reml=True, **kw))
+    converged, failures, notes = _mixed_convergence(res, caught)
+    if not converged:
+        cap = "" if maxiter is None else f" (maxiter={maxiter} for each optimiser)"
+        warnings.warn(not_converged("fit_honeymoon", "statsmodels MixedLM: "
+                                    + "; ".join(failures) + cap),
+                      ConvergenceWarning, stacklevel=2)
     k = x.shape[1]
     names = ["drop" if c == "settled" else c for c in x.columns]
     sign = np.array([-1.0 if c == "settled" else 1.0 for c in x.columns])
     fe = np.asarray(res.fe_params) * sign
     cov = np.asarray(res.cov_params())[:k, :k] * np.outer(sign, sign)
-    info = {"outcome": outcome, "honeymoon_months": int(honeymoon_months),
-            "covariates": list(covariates),
-            "customer_sd": float(np.sqrt(max(float(np.asarray(res.cov_re)[0, 0]), 0.0))),
-            "residual_sd": float(np.sqrt(res.scale)), "customers": int(len(np.unique(groups))),
-            "mean_by_month": pd.Series(y, index=m).groupby(level=0).mean()}
-    return HoneymoonResult(params=pd.Series(fe, index=names),
-                           cov=pd.DataFrame(cov, index=names, columns=names),
-                           loglik=float(res.llf), nobs=len(y), converged=bool(res.converged),
-                           ci_scale="linear", info=info)
+    return HoneymoonResult(
+        params=pd.Series(fe, index=names), cov=pd.DataFrame(cov, index=names, columns=names),
+        loglik=float(res.llf), nobs=len(y), converged=converged, notes=notes,
+        method="REML (statsmodels MixedLM), customer random intercepts",
+        outcome=outcome, honeymoon_months=int(honeymoon_months), covariates=list(covariates),
+        customer_sd=float(np.sqrt(max(float(np.asarray(res.cov_re)[0, 0]), 0.0))),
+        residual_sd=float(np.sqrt(res.scale)), customers=int(len(np.unique(groups))),
+        mean_by_month=pd.Series(y, index=m).groupby(level=0).mean())
+
+
+_BOUNDARY = "boundary of the parameter space"
+_RETRY = "Retrying MixedLM optimization"
+
+
+def _mixed_convergence(res: object, caught: list[str]) -> tuple[bool, list[str], tuple[str, ...]]:
+    """(converged, what failed, notes) of a MixedLM fit from its flag and caught warnings.
+
+    statsmodels warns ``ConvergenceWarning`` for three different things: a failed optimiser
+    (failure), a retry with the next optimiser (dropped when the retry converges) and a
+    variance component near zero (the MLE on the boundary: a note, the fit is fine)."""
+    failures = [m for m in caught if _BOUNDARY not in m and _RETRY not in m]
+    notes = tuple("the customer random-intercept variance is near zero (statsmodels: the MLE"
+                  " may be on the boundary of the parameter space)" for m in caught
+                  if _BOUNDARY in m)
+    ok = bool(getattr(res, "converged", True))
+    if not ok and not failures:
+        failures = ["MixedLM's optimisers did not converge"]
+    return ok and not failures, failures, notes

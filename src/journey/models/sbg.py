@@ -24,13 +24,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from journey.models.base import FitResult, fit_positive_mle, new_axes
+from journey.errors import ConvergenceWarning
+from journey.models.base import FitResult, check_maxiter, fit_positive_mle, new_axes, not_converged
 from journey.schema import JourneyDataError, require_columns
 
 if TYPE_CHECKING:
@@ -94,11 +95,17 @@ def _negll(theta: np.ndarray, s: np.ndarray) -> float:
     return -float(ll)
 
 
-@dataclass
+@dataclass(kw_only=True, repr=False)
 class SBGResult(FitResult):
-    """A fitted sBG model: ``params`` holds ``alpha`` and ``beta``."""
+    """A fitted sBG model: ``params`` holds ``alpha`` and ``beta``; ``survivors`` is the fitted
+    table ``n_0 … n_k``, ``polarization`` the index ``φ = 1/(α + β + 1)`` (Fader & Hardie
+    2007: 0 when every customer has the same churn probability, 1 when churn probabilities sit
+    at 0 and 1)."""
 
-    survivors: np.ndarray | None = None
+    survivors: np.ndarray
+    polarization: float
+
+    model_name: ClassVar[str] = "shifted-beta-geometric (sBG) retention"
 
     @property
     def alpha(self) -> float:
@@ -131,7 +138,7 @@ class SBGResult(FitResult):
         """
         t = np.arange(int(periods) + 1) if np.ndim(periods) == 0 else np.asarray(periods)
         if n0 is None:
-            n0 = float(self.survivors[0]) if self.survivors is not None else 1.0
+            n0 = float(self.survivors[0])
         surv = self.survival(t)
         ret = np.where(t >= 1, (self.beta + t - 1) / (self.alpha + self.beta + t - 1), np.nan)
         return pd.DataFrame({"period": t, "survival": surv, "retention": ret,
@@ -140,13 +147,12 @@ class SBGResult(FitResult):
     def plot(self, ax: Axes | None = None, periods: int | None = None) -> Figure:
         """Observed survivors (points) beside the projected curve; the fit window is shaded."""
         fig, ax = new_axes(ax)
-        k = 0 if self.survivors is None else self.survivors.size - 1
+        k = self.survivors.size - 1
         horizon = periods if periods is not None else max(2 * k, 12)
         pred = self.predict(horizon)
         ax.plot(pred["period"], pred["expected_survivors"], label="sBG projection")
-        if self.survivors is not None:
-            ax.plot(np.arange(k + 1), self.survivors, "o", label="observed (fit)")
-            ax.axvspan(0, k, alpha=0.1, color="grey")
+        ax.plot(np.arange(k + 1), self.survivors, "o", label="observed (fit)")
+        ax.axvspan(0, k, alpha=0.1, color="grey")
         ax.set_xlabel("period")
         ax.set_ylabel("survivors")
         ax.set_title(f"sBG  α={self.alpha:.3f}  β={self.beta:.3f}")
@@ -155,28 +161,47 @@ class SBGResult(FitResult):
 
 
 def fit_sbg(survivors: Sequence[float] | np.ndarray | pd.Series,
-            x0: tuple[float, float] = (1.0, 1.0)) -> SBGResult:
+            x0: tuple[float, float] = (1.0, 1.0), maxiter: int = 2000) -> SBGResult:
     """Fit the sBG model by maximum likelihood to a survivors table ``n_0, n_1, …, n_k``.
 
     ``n_t`` is the number of the cohort still active after t periods (``n_0`` the cohort size),
-    e.g. Fader & Hardie (2007) years 0–7. See the module docstring for the likelihood.
+    e.g. Fader & Hardie (2007) years 0–7. See the module docstring for the likelihood. BFGS on
+    ``log α, log β`` runs at most ``maxiter`` iterations.
+
+    Returns
+    -------
+    SBGResult
+        ``events`` is the number who churned within the table, ``n_0 − n_k``.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When BFGS stops short, or when retention does not rise with tenure (no heterogeneity:
+        α and β run off to infinity at a fixed ratio, the geometric limit, where the
+        likelihood is flat); ``converged`` is then False.
     """
     s = _check_survivors(survivors)
-    params, cov, ll, ok = fit_positive_mle(lambda th: _negll(th, s), x0, ["alpha", "beta"])
-    # polarization index phi = 1 / (alpha + beta + 1): 0 when every customer has the same churn
-    # probability, 1 when churn probabilities sit at 0 and 1 (Fader & Hardie 2007)
+    fit = fit_positive_mle(lambda th: _negll(th, s), x0, ["alpha", "beta"],
+                           maxiter=check_maxiter(maxiter))
+    params, ll, ok = fit.params, fit.loglik, fit.converged
     phi = float(1.0 / (params.sum() + 1.0))
-    info: dict[str, object] = {"polarization": phi}
+    notes: list[str] = []
+    what = fit.message
     if phi < 0.005 or not np.isfinite(ll) or ll >= 0:
         # alpha, beta -> infinity at a fixed ratio is the sBG's limit without heterogeneity
         # (a constant churn rate); the likelihood is flat there and not identified
-        ok = False
-        info["warning"] = (
+        notes.append(
             "no heterogeneity in churn: retention does not rise with tenure, so alpha and beta"
             " run off to infinity (the geometric limit); use a constant churn rate instead")
-        warnings.warn(f"fit_sbg: {info['warning']}", RuntimeWarning, stacklevel=2)
-    return SBGResult(params=params, cov=cov, loglik=ll, nobs=int(s[0]), converged=ok,
-                     ci_scale="log", info=info, survivors=s)
+        what = f"alpha and beta did not converge ({notes[0]})"
+    if what:
+        ok = False
+        warnings.warn(not_converged("fit_sbg", what), ConvergenceWarning, stacklevel=2)
+    return SBGResult(params=params, cov=fit.cov, loglik=ll, nobs=int(s[0]), converged=ok,
+                     ci_scale="log", events=int(s[0] - s[-1]), iterations=fit.iterations,
+                     method="maximum likelihood, BFGS on log-parameters; se from the observed"
+                            " information",
+                     notes=tuple(notes), survivors=s, polarization=phi)
 
 
 def survivors_table(customers: pd.DataFrame, period_months: int | None = None,
