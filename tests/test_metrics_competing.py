@@ -81,8 +81,10 @@ def test_competing_risks_need_journeys_and_known_ids():
     lost = Journeys(SIX.customers.iloc[1:], SIX.events, SIX.panel)
     with pytest.raises(JourneyDataError, match="id 1"):
         cause_specific_hazard(lost)
+    # without a panel the customers table must say how long each customer was at risk
     empty = Journeys(SIX.customers, SIX.events, SIX.panel.iloc[:0])
-    assert cumulative_incidence(empty).empty
+    with pytest.raises(JourneyDataError, match="tenure_months"):
+        cumulative_incidence(empty)
 
 
 def test_cumulative_incidence_matches_lifelines_aalen_johansen():
@@ -108,3 +110,20 @@ def test_cumulative_incidence_matches_lifelines_aalen_johansen():
         ref = aj.cumulative_density_.iloc[:, 0]
         ref = ref.reindex(ref.index.union(months + 1.75)).ffill().loc[months + 1.75]
         np.testing.assert_allclose(cif[names[k]].to_numpy(), ref.to_numpy(), atol=1e-6)
+
+
+def test_metric_equals_the_aalen_johansen_model_and_works_without_panel():
+    """The monthly metric, the Aalen-Johansen model on (tenure_months - 1, exit_reason) and the
+    metric on the customers table alone give the same cumulative incidence."""
+    from journey.models import cumulative_incidence as aj_model
+    from journey.scenario import load_preset
+    from journey.simulate import simulate
+
+    j = simulate(load_preset("telecom"), 3000, 30, seed=4)
+    metric = cumulative_incidence(j).set_index("month")
+    alone = cumulative_incidence(Journeys(j.customers, j.events.iloc[:0], j.panel.iloc[:0]))
+    pd.testing.assert_frame_equal(metric.reset_index(), alone)
+    model = aj_model(j)
+    for reason in ("dissatisfaction", "competitor", "other"):
+        curve = model.predict(metric.index.to_numpy())[reason].to_numpy()
+        assert np.max(np.abs(curve - metric[reason].to_numpy())) < 1e-12, reason

@@ -101,9 +101,36 @@ def test_customers_table_input() -> None:
         "exit_month": pd.array([2, None, None, 1], dtype="Int64"),
     })
     f = survival_frame(customers)
-    # exits at their exit month, the censored at their tenure; the unsigned prospect is left out
-    assert f["duration"].tolist() == [2.0, 5.0, 1.0]
+    # the last month at risk (tenure - 1): exits at their exit month, the censored customer
+    # seen in months 0..4 at 4; the unsigned prospect is left out
+    assert f["duration"].tolist() == [2.0, 4.0, 1.0]
     assert f["event"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_kaplan_meier_of_customers_equals_the_life_table() -> None:
+    """One time convention: Kaplan-Meier on survival_frame(customers) steps exactly where the
+    monthly life table of the panel does, with staggered censoring."""
+    from journey.metrics import life_table
+    from journey.scenario import load_preset
+    from journey.simulate import simulate
+
+    j = simulate(load_preset("subscription"), 2000, 18, seed=8)
+    c = j.customers
+    rng = np.random.default_rng(0)
+    cut = rng.integers(1, 19, len(c))  # staggered entry: each followed 1..18 months
+    keep = j.panel["month"].to_numpy() < np.repeat(cut, 1)[
+        pd.Index(c["customer_id"]).get_indexer(j.panel["customer_id"])]
+    panel = j.panel.loc[keep]
+    exit_m = c["exit_month"].to_numpy(dtype="float64", na_value=np.nan)
+    exited = ~np.isnan(exit_m) & (exit_m < cut)
+    customers = c.assign(
+        tenure_months=np.where(c["signed"], np.minimum(c["tenure_months"], cut), 0),
+        exit_month=pd.array(np.where(exited, exit_m, np.nan), dtype="Float64").astype("Int64"))
+    staggered = type(j)(customers, j.events.iloc[:0], panel)
+    lt = life_table(staggered).set_index("month")["survival"]
+    km = kaplan_meier(staggered).curve().set_index("time")["estimate"]
+    at = km.reindex(lt.index, method="ffill").fillna(1.0)
+    assert np.max(np.abs(at.to_numpy() - lt.to_numpy())) < 1e-12
 
 
 def test_bad_input_names_column_and_row() -> None:

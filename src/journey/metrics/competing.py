@@ -36,6 +36,25 @@ def _reasons_of_exits(data: Journeys, ids: np.ndarray, what: str) -> np.ndarray:
     return np.where(pd.isna(out), UNKNOWN, out)
 
 
+def _months_at_risk(data: Journeys, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(month, exited, customer_id) per customer-month at risk: the panel's service rows, or,
+    without a panel, months 0 … tenure_months − 1 of each signed customer (exit in the last)."""
+    p = data.panel
+    if "exited" in p.columns and bool((p["month"].to_numpy() >= 0).any()):
+        panel = service_rows(p, what, ("exited",))
+        return (panel["month"].to_numpy().astype(np.int64), panel["exited"].to_numpy(dtype=bool),
+                panel["customer_id"].to_numpy())
+    c = data.customers
+    need(c, ["customer_id", "tenure_months", "exit_month"], "customers", what)
+    c = c.loc[data.signed() & (c["tenure_months"].to_numpy() > 0)]
+    n = c["tenure_months"].to_numpy(dtype=np.int64)
+    ids = np.repeat(c["customer_id"].to_numpy(), n)
+    month = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    last = np.zeros(n.sum(), dtype=bool)
+    last[np.cumsum(n) - 1] = c["exit_month"].notna().to_numpy()
+    return month, last, ids
+
+
 def exits_by_reason(data: Journeys) -> pd.DataFrame:
     """Counts behind the competing-risk metrics, one row per month since signing.
 
@@ -49,10 +68,8 @@ def exits_by_reason(data: Journeys) -> pd.DataFrame:
             f"{what} needs a Journeys (customers.exit_reason gives the reasons),"
             f" got {type(data).__name__}"
         )
-    panel = service_rows(data.panel, what, ("exited",))
-    month = panel["month"].to_numpy().astype(np.int64)
-    exited = panel["exited"].to_numpy(dtype=bool)
-    reason = _reasons_of_exits(data, panel["customer_id"].to_numpy()[exited], what)
+    month, exited, ids = _months_at_risk(data, what)
+    reason = _reasons_of_exits(data, ids[exited], what)
     found = set(reason.tolist())
     reasons = [*EXIT_REASONS, *sorted(found - {*EXIT_REASONS, UNKNOWN})]
     if UNKNOWN in found:

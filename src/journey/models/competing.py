@@ -213,6 +213,7 @@ def _competing_frame(data: pd.DataFrame | Journeys, duration: str | None, event:
         frame = survival_frame(data, group=group)  # signed customers only
         rows = (data["signed"].to_numpy(dtype=bool) if "signed" in data.columns
                 else np.ones(len(data), dtype=bool))
+        rows = rows & (data["tenure_months"].to_numpy() > 0)  # as survival_frame: at risk
         why = data["exit_reason"].loc[rows].reset_index(drop=True)
         exited = frame["event"].to_numpy() == 1
         bad = exited & why.isna().to_numpy()

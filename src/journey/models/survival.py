@@ -1,9 +1,9 @@
 """Survival models of the relationship length: Kaplan–Meier, log-rank and Cox PH.
 
 Inputs are either the ``customers`` table (or a :class:`~journey.schema.Journeys`), where the
-duration is ``exit_month`` for exits (``tenure_months`` for the censored) and the event is
-``exit_month`` not empty (prospects that never signed are left out), or a plain DataFrame with
-a duration column, a 0/1 event column and covariates.
+duration is the last month at risk, ``tenure_months − 1`` (``exit_month`` for exits), and the
+event is ``exit_month`` not empty (prospects that never signed are left out; docs/model.md,
+time axis), or a plain DataFrame with a duration column, a 0/1 event column and covariates.
 
 Kaplan–Meier (Kaplan & Meier 1958), computed over the distinct event times with numpy (equal to
 ``statsmodels.duration.SurvfuncRight`` and lifelines' ``KaplanMeierFitter``; the tests compare):
@@ -68,9 +68,10 @@ def survival_frame(
 ) -> pd.DataFrame:
     """Return a clean frame with columns ``duration``, ``event`` (0/1), the covariates and group.
 
-    A ``customers`` table (or ``Journeys``) given without ``duration``/``event`` uses
-    ``duration = exit_month`` for exits and ``tenure_months`` for the censored, ``event =
-    exit_month not empty``, over signed customers.
+    A ``customers`` table (or ``Journeys``) given without ``duration``/``event`` uses the last
+    month at risk, ``duration = tenure_months − 1`` (``= exit_month`` for an exit), and
+    ``event = exit_month not empty``, over signed customers with service months: Kaplan–Meier
+    on it equals :func:`journey.metrics.life_table` (docs/model.md, time axis).
     Otherwise ``duration`` defaults to ``"duration"`` and ``event`` to ``"event"``. Boolean
     covariates become 0/1; text or category covariates are dummy-coded against their first
     level (columns named ``<col>[<level>]``). Raises :class:`JourneyDataError` naming the
@@ -87,11 +88,14 @@ def survival_frame(
         where = "customers"
         if "signed" in data.columns:
             data = data.loc[data["signed"].to_numpy(dtype=bool)]
-        # an exit during month t (months since signing) happens at time t, the month the
-        # panel and the hazard metrics put it in; the censored are followed tenure_months
+        # one duration for everyone (docs/model.md, time axis): the last month at risk,
+        # d = tenure_months - 1 (= exit_month for an exit), so Kaplan-Meier on (d, exited)
+        # equals the life table; customers never at risk (tenure 0) are left out
+        tenure = numeric_column(data, "tenure_months", where)
+        data = data.loc[tenure > 0]
         exit_m = data["exit_month"].to_numpy(dtype="float64", na_value=np.nan)
         ev = (~np.isnan(exit_m)).astype("float64")
-        dur = np.where(ev == 1, exit_m, numeric_column(data, "tenure_months", where))
+        dur = np.where(ev == 1, exit_m, tenure[tenure > 0] - 1)
     else:
         duration = duration or "duration"
         event = event or "event"
