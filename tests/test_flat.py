@@ -212,3 +212,19 @@ def test_every_table_the_simulator_writes_reads_back_unchanged(tmp_path, fmt):
             pd.testing.assert_frame_equal(getattr(back, table),
                                           getattr(cohort, table).reset_index(drop=True),
                                           check_exact=False, rtol=1e-15, obj=f"{name} {table}")
+
+
+def test_a_survivors_table_becomes_a_cohort_with_the_same_sbg_fit():
+    from journey.datasets import load_fader_hardie_2007
+    from journey.flat import from_survivors
+    from journey.models import fit_sbg
+
+    n = load_fader_hardie_2007()["regular"].to_numpy()[:8]
+    j = from_survivors(n, period_months=12)
+    assert len(j.customers) == n[0]
+    lt = life_table(j).set_index("month")["survival"]
+    assert np.allclose(lt.loc[[11, 23, 35, 83]].to_numpy(), n[[1, 2, 3, 7]] / n[0])
+    a, b = fit_sbg(j.customers, period_months=12), fit_sbg(n)
+    assert np.allclose(a.params, b.params, rtol=1e-7)
+    with pytest.raises(JourneyDataError, match="must not rise"):
+        from_survivors([10, 8, 9])
