@@ -110,8 +110,33 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001
         note = f"({type(e).__name__}: {e})"
     row("PLS-PM fit, ECSI mobi", t_pls, peer, "seminr estimate_pls", note)
+    _pls_with_codes(mobi, rep)
     t_boot, _ = timed(lambda: fit_pls(mobi, datasets.MOBI_BLOCKS, n_boot=200, seed=0), 1)
     row("PLS-PM + 200 bootstrap", t_boot, None, "no timed peer")
+
+
+def _pls_with_codes(mobi, rep: int) -> None:
+    """mobi with 3% of the answers replaced by the survey code -99, mean replacement."""
+    from journey.models.pls import ECSI_PATHS  # noqa: PLC0415
+
+    items = [c for cols in datasets.MOBI_BLOCKS.values() for c in cols]
+    coded = mobi.copy()
+    hit = np.random.default_rng(8).random((len(mobi), len(items))) < 0.03
+    coded[items] = np.where(hit, -99.0, mobi[items].to_numpy())
+    t, r = timed(lambda: fit_pls(coded, datasets.MOBI_BLOCKS, missing=-99,
+                                 missing_treatment="mean", n_boot=0), rep)
+    peer, note = None, ""
+    try:
+        import seminr as sm  # noqa: PLC0415 - optional baseline
+
+        mm = sm.constructs(*[sm.composite(k, v) for k, v in datasets.MOBI_BLOCKS.items()])
+        sm_model = sm.relationships(*[sm.paths(a, b) for a, b in ECSI_PATHS])
+        peer, m = timed(lambda: sm.estimate_pls(coded, mm, sm_model, missing_value=-99), rep)
+        diff = max(abs(m.path_coef.get(a, b) - r.params[f"{a} -> {b}"]) for a, b in ECSI_PATHS)
+        note = f"(max |path difference| {diff:.1e})"
+    except Exception as e:  # noqa: BLE001
+        note = f"({type(e).__name__}: {e})"
+    row(f"PLS-PM, {int(hit.sum())} codes -99", t, peer, "seminr mean_replacement", note)
 
 
 if __name__ == "__main__":

@@ -186,3 +186,45 @@ def test_csv_round_trip_keeps_labels_and_empty_tables(tmp_path):
     assert back.customers["segment"].tolist() == j.customers["segment"].tolist()
     assert len(back.events) == 0 and len(back.panel) == 0
     pd.testing.assert_frame_equal(back.customers, j.customers)
+
+
+def test_excel_file_imports_like_its_csv(tmp_path):
+    pytest.importorskip("openpyxl")
+    raw = churn_file(40)
+    raw.to_excel(tmp_path / "churn.xlsx", index=False)
+    raw.to_csv(tmp_path / "churn.csv", index=False)
+    a = from_flat(tmp_path / "churn.xlsx", "tenure", "Churn", id="customerID", group="Contract")
+    b = from_flat(tmp_path / "churn.csv", "tenure", "Churn", id="customerID", group="Contract")
+    pd.testing.assert_frame_equal(a.customers, b.customers)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_every_table_the_simulator_writes_reads_back_unchanged(tmp_path, fmt):
+    from journey.scenario import load_preset
+    from journey.simulate import simulate
+
+    j = simulate(load_preset("bank_partners"), 400, 8, seed=1)
+    quiet = Journeys(j.customers, j.events.iloc[:0], j.panel.iloc[:0])  # empty tables too
+    for name, cohort in (("full", j), ("empty", quiet)):
+        write_journeys(cohort, tmp_path / name / fmt, fmt=fmt)
+        back = read_journeys(tmp_path / name / fmt)
+        for table in ("customers", "events", "panel"):
+            pd.testing.assert_frame_equal(getattr(back, table),
+                                          getattr(cohort, table).reset_index(drop=True),
+                                          check_exact=False, rtol=1e-15, obj=f"{name} {table}")
+
+
+def test_a_survivors_table_becomes_a_cohort_with_the_same_sbg_fit():
+    from journey.datasets import load_fader_hardie_2007
+    from journey.flat import from_survivors
+    from journey.models import fit_sbg
+
+    n = load_fader_hardie_2007()["regular"].to_numpy()[:8]
+    j = from_survivors(n, period_months=12)
+    assert len(j.customers) == n[0]
+    lt = life_table(j).set_index("month")["survival"]
+    assert np.allclose(lt.loc[[11, 23, 35, 83]].to_numpy(), n[[1, 2, 3, 7]] / n[0])
+    a, b = fit_sbg(j.customers, period_months=12), fit_sbg(n)
+    assert np.allclose(a.params, b.params, rtol=1e-7)
+    with pytest.raises(JourneyDataError, match="must not rise"):
+        from_survivors([10, 8, 9])

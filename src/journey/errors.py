@@ -21,3 +21,9 @@ class ConvergenceWarning(RuntimeWarning):
     converge; the result's ``converged`` is False. (As lifelines' and statsmodels' own
     ``ConvergenceWarning``; statsmodels' warnings are caught inside the fits and re-emitted
     as this one.)"""
+
+
+class ScaleWarning(UserWarning):
+    """Answers do not fit the rating scale: a value outside the scale given, or, when the scale
+    is inferred, values that look like an undeclared missing-value code (e.g. ``-99`` beside
+    answers 1–10). The message names the column and row of the first such answer."""

@@ -40,7 +40,7 @@ from journey.schema import (
     required_columns,
 )
 
-__all__ = ["EventsFile", "FlatMap", "SurveyItem", "from_flat", "read_flat"]
+__all__ = ["EventsFile", "FlatMap", "SurveyItem", "from_flat", "from_survivors", "read_flat"]
 
 MONTHS_PER_UNIT = {"months": 1.0, "weeks": 7 * 12 / 365.25, "days": 12 / 365.25}
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "churn", "churned", "exited")
@@ -418,6 +418,39 @@ class _Flat:
         return pd.DataFrame({"customer_id": customers["customer_id"].to_numpy()[keep],
                              "month": when[keep], "kind": item.kind,
                              "rating": 10.0 * (r[keep] - lo) / (hi - lo)})
+
+
+def from_survivors(survivors: np.ndarray | list[int] | pd.Series, period_months: int = 12
+                   ) -> Journeys:
+    """A cohort's survivors table ``n_0, n_1, …, n_k`` (still active after t periods, e.g. the
+    renewal tables of Fader & Hardie 2007) as journey tables.
+
+    The ``n_{t−1} − n_t`` customers lost in period t exit in its last month (``exit_month =
+    t·p − 1`` with ``p = period_months``: they did not renew at the period's end); the ``n_k``
+    still active are censored after ``k·p`` months. Under the time convention of
+    ``docs/model.md`` the life table then has survival ``n_t / n_0`` at month ``t·p − 1`` and
+    :func:`journey.models.fit_sbg` on the customers gives the survivors-table fit.
+    """
+    n = np.asarray(survivors, dtype="float64")
+    if n.ndim != 1 or n.size < 2 or np.any(n < 0) or np.any(n != np.floor(n)):
+        raise JourneyDataError("survivors: expected whole counts n_0, n_1, ... (at least two)")
+    if np.any(np.diff(n) > 0):
+        raise JourneyDataError("survivors: counts must not rise (n_t <= n_(t-1))")
+    if int(period_months) != period_months or period_months < 1:
+        raise JourneyDataError(f"period_months must be a whole number >= 1, got {period_months}")
+    lost = (n[:-1] - n[1:]).astype("int64")
+    k = n.size - 1
+    last = np.r_[np.repeat(np.arange(1, k + 1) * period_months - 1, lost),
+                 np.full(int(n[-1]), k * period_months - 1)]
+    exited = np.r_[np.ones(lost.sum(), bool), np.zeros(int(n[-1]), bool)]
+    customers = pd.DataFrame({
+        "customer_id": np.arange(last.size, dtype="int64"),
+        "exit_month": pd.array(np.where(exited, last, 0), dtype="Int64"),
+        "tenure_months": last + 1,
+    })
+    customers.loc[~exited, "exit_month"] = pd.NA
+    return Journeys(conform(customers, CUSTOMERS, "survivors → customers"), _empty(EVENTS),
+                    _empty(PANEL))
 
 
 def _events_file(fmap: FlatMap, base: Path, customers: pd.DataFrame, flat: _Flat,

@@ -41,7 +41,7 @@ def calibrate(
 ) -> None:
     """Fit scenario parameters so the simulated cohort matches the data's moments.
 
-    Method of simulated moments with common random numbers (docs/model.md, "Calibration").
+    Method of simulated moments with common random numbers (docs/own-data.md, section 3).
     Writes OUT (a scenario every command and study accepts) and OUT with suffix .fit.md (the
     fit report: targets against simulated moments, parameters with 95% intervals).
     """

@@ -173,6 +173,40 @@ def import_(
 
 
 @app.command()
+def metrics(
+    path: Annotated[Path, typer.Argument(help="a folder of journey tables")],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead")
+                       ] = False,
+) -> None:
+    """The metric suite on a folder of tables: what the data support, and why the rest does
+    not apply (e.g. no satisfaction column, no exit reasons, no model state)."""
+    import json
+    import math
+
+    from journey.metrics import summarize
+    from journey.tables_io import read_journeys
+
+    j = guarded(lambda: read_journeys(path))
+    rep = guarded(lambda: summarize(j))
+    if as_json:
+        values = {k: (None if math.isnan(v) else v if math.isfinite(v) else str(v))
+                  for k, v in rep.values.items()}
+        print(json.dumps({"metrics": values, "skipped": rep.skipped}, indent=2))
+        return
+    from rich.table import Table
+
+    t = Table(title=f"metrics of {path} ({len(j.customers):,} customers)")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for k, v in rep.values.items():
+        t.add_row(k, f"{v:.4g}")
+    con = _console()
+    con.print(t)
+    for group, why in rep.skipped.items():
+        con.print(f"skipped {group}: {why}", highlight=False, markup=False)
+
+
+@app.command()
 def validate(path: Annotated[Path, typer.Argument(help="a cohort folder or one table file")]
              ) -> None:
     """Check a cohort folder (or one table file) against the journey schema."""

@@ -13,6 +13,11 @@ An optimiser that stops short warns :class:`ConvergenceWarning` (``journey.error
 model and what did not converge, and sets ``converged`` to False; every iterative fit takes
 ``maxiter``.
 
+``fit_pls`` reads surveys as R seminr does: ``missing=`` codes, ``missing_treatment="mean"``
+(mean replacement) or ``"casewise"``, the answer scale of its 0–100 index inferred from the
+answers unless given, and :class:`ScaleWarning` for answers off the scale or that look like an
+undeclared missing code (:mod:`journey.models.survey`).
+
 | function | result | ``params`` |
 | --- | --- | --- |
 | ``fit_sbg`` | ``SBGResult`` | alpha, beta (Fader & Hardie 2007) |
@@ -37,7 +42,7 @@ contains ½. For the log-rank test the statistic has no standard error; its p-va
 test's.
 """
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, ScaleWarning
 from journey.models.base import FitResult
 from journey.models.bgnbd import BGNBDResult, fit_bgnbd
 from journey.models.competing import CumulativeIncidenceResult, cumulative_incidence
@@ -63,6 +68,7 @@ __all__ = [
     "OrdinalResult",
     "PLSResult",
     "SBGResult",
+    "ScaleWarning",
     "cumulative_incidence",
     "fit_bgnbd",
     "fit_cox",

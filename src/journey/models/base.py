@@ -93,11 +93,14 @@ class FitResult:
 
     @property
     def bse(self) -> pd.Series:
-        """Standard errors ``sqrt(diag(cov))`` (NaN without a covariance)."""
+        """Standard errors ``sqrt(diag(cov))``; NaN without a covariance and where a variance is
+        not positive (a singular information matrix gives no interval, not a zero-width one)."""
         if self.cov is None:
             return pd.Series(np.nan, index=self.params.index, name="se")
-        return pd.Series(np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None)),
-                         index=self.params.index, name="se")
+        var = np.diag(self.cov.to_numpy()).astype("float64")
+        with np.errstate(invalid="ignore"):
+            se = np.where(var > 0, np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
+        return pd.Series(se, index=self.params.index, name="se")
 
     @property
     def se(self) -> pd.Series:

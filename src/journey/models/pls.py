@@ -17,7 +17,9 @@ Vinzi, Chatelin & Lauro (2005), "PLS path modeling", *CSDA* 48(1), and as run by
 Index scores 0–100 (Fornell, Johnson, Anderson, Cha & Bryant 1996, "The American Customer
 Satisfaction Index", *J. Marketing* 60(4)): unstandardised weights ``w_jh / sd_jh`` rescaled to sum
 to 1 per block, ``ξ_j = Σ_h w̃_jh x_jh`` on the answer scale, then
-``index_j = 100 (ξ_j − scale_min)/(scale_max − scale_min)``.
+``index_j = 100 (ξ_j − scale_min)/(scale_max − scale_min)``, so an answer of ``scale_max`` on
+every indicator of a block scores 100. The scale is inferred from the answers unless given, and
+missing-value codes and treatments follow R seminr (:mod:`journey.models.survey`).
 
 Standard errors of the path coefficients are bootstrap standard errors (Efron & Tibshirani 1993;
 resampling respondents, seeded); intervals are Wald intervals ``estimate ± z·se``.
@@ -33,8 +35,20 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, JourneyDataError
 from journey.models.base import FitResult, check_maxiter, new_axes, not_converged
+from journey.models.survey import (
+    MEAN_REPLACEMENT_LIMIT,
+    Answers,
+    Code,
+    MissingTreatment,
+    Scale,
+    answer_scale,
+    mean_replace,
+    missing_codes,
+    read_answers,
+    treat_missing,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -126,8 +140,13 @@ class PLSResult(FitResult):
 
     Typed fields: ``r2``, ``scheme``, ``tol``, ``n_boot`` (bootstrap samples behind the se),
     ``boot_failed`` (bootstrap samples whose iteration did not converge), ``blocks``,
-    ``indicators``, ``scale`` (answer scale), ``edges`` (construct positions of each path),
-    ``mask`` (indicator × construct membership), ``weight_matrix`` (outer weights on the
+    ``indicators``, ``scale`` (answer scale of the index) and ``scale_source`` (``"given"``,
+    ``"usual"``: inferred as the usual survey scale holding the answers, ``"observed"``: their
+    range), ``rows`` (index labels of the fitted respondents), ``missing_codes``,
+    ``missing_treatment`` (``"mean"``, ``"casewise"`` or None), ``missing_cells`` (missing
+    answers per indicator, codes included, before the treatment), ``cells_replaced`` (by mean
+    replacement), ``rows_dropped`` (by casewise deletion), ``edges`` (construct positions of
+    each path), ``mask`` (indicator × construct membership), ``weight_matrix`` (outer weights on the
     standardised indicators), ``score_matrix`` (construct scores), ``loading_matrix``,
     ``data`` (the fitted indicators), ``indicator_mean`` and ``indicator_sd``; ``iterations``
     of the PLS algorithm. There is no likelihood (``loglik`` and ``aic`` are NaN).
@@ -141,6 +160,13 @@ class PLSResult(FitResult):
     blocks: dict[str, list[str]]
     indicators: list[str]
     scale: tuple[float, float]
+    scale_source: Literal["given", "usual", "observed"]
+    rows: pd.Index
+    missing_codes: tuple[Code, ...]
+    missing_treatment: MissingTreatment | None
+    missing_cells: pd.Series
+    cells_replaced: int
+    rows_dropped: int
     edges: tuple[np.ndarray, np.ndarray]
     mask: np.ndarray = field(repr=False)
     weight_matrix: np.ndarray = field(repr=False)
@@ -181,23 +207,27 @@ class PLSResult(FitResult):
     @property
     def scores(self) -> pd.DataFrame:
         """Standardised construct scores of the fitted respondents."""
-        return pd.DataFrame(self.score_matrix, columns=list(self.blocks))
+        return pd.DataFrame(self.score_matrix, columns=list(self.blocks), index=self.rows)
 
     @property
     def index(self) -> pd.DataFrame:
         """0–100 index scores of the fitted respondents (see the module docstring)."""
-        return self._index(self.data)
+        return self._index(self.data).set_axis(self.rows)
 
     def predict(self, data: pd.DataFrame, what: Literal["scores", "index"] = "index"
                 ) -> pd.DataFrame:
         """Construct scores for new respondents with the fitted weights (and training moments).
 
-        ``what="index"``: 0–100 index scores; ``"scores"``: standardised scores.
+        ``what="index"``: 0–100 index scores; ``"scores"``: standardised scores. The fit's
+        missing-value codes mark missing answers; under mean replacement they take the fitted
+        indicator means, otherwise the respondent's scores are NaN.
         """
         missing = [c for c in self.indicators if c not in data.columns]
         if missing:
             raise ValueError(f"data lacks indicator column(s) {', '.join(missing)}")
-        x = data[self.indicators].to_numpy(dtype=float)
+        x = read_answers(data, self.indicators, self.missing_codes)
+        if self.missing_treatment == "mean":
+            x = np.where(np.isnan(x), self.indicator_mean, x)
         if what == "scores":
             out = ((x - self.indicator_mean) / self.indicator_sd) @ self.weight_matrix
             return pd.DataFrame(out, columns=list(self.blocks), index=data.index)
@@ -252,17 +282,59 @@ def _spec(blocks: Mapping[str, Sequence[str]], paths: Sequence[tuple[str, str]],
 
 def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
             paths: Sequence[tuple[str, str]] = ECSI_PATHS, scheme: Scheme = "path",
-            scale: tuple[float, float] = (1.0, 10.0), tol: float = 1e-7, maxiter: int = 300,
-            n_boot: int = 200, seed: int = 0) -> PLSResult:
+            scale: tuple[float, float] | None = None,
+            missing: Code | Sequence[Code] | None = None,
+            missing_treatment: MissingTreatment | None = None, tol: float = 1e-7,
+            maxiter: int = 300, n_boot: int = 200, seed: int = 0) -> PLSResult:
     """Fit a PLS path model, Mode A outer estimation (see the module docstring).
 
-    ``blocks`` maps each construct to its indicator columns; ``paths`` lists (from, to);
-    ``scale`` is the answer scale (min, max) for the 0–100 index; the weights iterate until
-    ``Σ|Δw| < tol``, at most ``maxiter`` times; ``n_boot`` bootstrap samples (seeded by
-    ``seed``) give the standard errors (0 skips them).
+    Parameters
+    ----------
+    data
+        One row per respondent; the indicator columns hold numbers (text columns may hold
+        numbers as text and the missing codes).
+    blocks
+        Each construct's indicator columns.
+    paths
+        The structural paths (from, to); default the ECSI model.
+    scheme
+        Inner weighting scheme: ``"path"`` (default, as seminr), ``"centroid"``, ``"factorial"``.
+    scale
+        Answer scale (min, max) of the 0–100 index. None (default): inferred from the answers,
+        the narrowest usual survey scale (1–4, 1–5, 1–6, 1–7, 1–9, 1–10, 0–10) holding them, else
+        their observed range (:mod:`journey.models.survey`); the notes say which.
+    missing
+        Missing-value code(s) in the indicator columns: a number or string, or a list (e.g.
+        ``-99`` or ``[-99, "NA"]``); they, NaN and blank text are missing answers.
+    missing_treatment
+        ``"mean"``: each missing answer replaced by its indicator's mean (seminr's default
+        ``mean_replacement``, redone in every bootstrap resample as seminr does);
+        ``"casewise"``: respondents with a missing answer dropped (seminr with ``na.omit``;
+        the bootstrap resamples the complete respondents). None (default): a missing answer is
+        a JourneyDataError naming its column and row.
+    tol, maxiter
+        The weights iterate until ``Σ|Δw| < tol``, at most ``maxiter`` times.
+    n_boot, seed
+        Bootstrap samples (seeded by ``seed``) for the standard errors; 0 skips them.
+
+    Returns
+    -------
+    PLSResult
+        Paths, R², weights, loadings, scores and the 0–100 index; ``nobs`` respondents fitted,
+        the missing-value counts and the scale in typed fields, the header and the notes.
+
+    Raises
+    ------
+    JourneyDataError
+        A missing answer without ``missing_treatment``; text that is neither a number nor a
+        code; an indicator without answers or constant; fewer than 3 respondents.
 
     Warns
     -----
+    ScaleWarning
+        An answer outside the given ``scale``; or, with the scale inferred, whole-number
+        answers that look like an undeclared missing code (no usual scale holds them, or an
+        extreme value stands apart from the others).
     ConvergenceWarning
         When the weights do not settle within ``maxiter`` iterations (``converged`` is then
         False), or when some bootstrap samples do not (counted in ``boot_failed``; their
@@ -270,18 +342,17 @@ def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     """
     if scheme not in ("path", "centroid", "factorial"):
         raise ValueError(f"scheme must be 'path', 'centroid' or 'factorial', got {scheme!r}")
-    if not scale[1] > scale[0]:
-        raise ValueError(f"scale must be (min, max) with max > min, got {scale}")
+    if missing_treatment not in (None, "mean", "casewise"):
+        raise ValueError("missing_treatment must be 'mean', 'casewise' or None, got"
+                         f" {missing_treatment!r}")
+    codes = missing_codes(missing)
     maxiter = check_maxiter(maxiter)
     spec, indicators = _spec(blocks, paths, list(data.columns))
-    raw = data[indicators].to_numpy(dtype=float)
-    bad = np.argwhere(~np.isfinite(raw))
-    if bad.size:
-        r, c = bad[0]
-        raise ValueError(f"data column '{indicators[c]}' row {r}: missing or non-finite value")
-    sd = raw.std(axis=0, ddof=1)
-    if np.any(sd == 0):
-        raise ValueError(f"data column '{indicators[int(np.flatnonzero(sd == 0)[0])]}' is constant")
+    x = read_answers(data, indicators, codes)
+    sc = answer_scale(x, scale, indicators, data.index)
+    ans = treat_missing(x, missing_treatment, indicators, data.index, codes)
+    raw = ans.values
+    sd = _check_spread(raw, indicators)
     X = _std(raw)
     W, Y, B, it, conv = _estimate(X, spec, scheme, tol, maxiter)
     if not conv:
@@ -291,7 +362,7 @@ def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     idx = np.argwhere(spec.adj > 0)
     labels = [f"{spec.names[i]} -> {spec.names[j]}" for i, j in idx]
     est = B[idx[:, 0], idx[:, 1]]
-    cov, failed = _bootstrap(raw, spec, scheme, tol, maxiter, idx, n_boot, seed)
+    cov, failed = _bootstrap(ans.resample, spec, scheme, tol, maxiter, idx, n_boot, seed)
     if failed:
         warnings.warn(not_converged("fit_pls", f"{failed} of {n_boot} bootstrap samples did not"
                                     f" settle within maxiter={maxiter} iterations (their paths"
@@ -303,13 +374,22 @@ def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     r2 = pd.Series({spec.names[j]: 1 - resid[:, j].var() / Y[:, j].var() for j in endo},
                    name="r2")
     se_how = f"bootstrap se ({n_boot} samples, seed {seed})" if n_boot else "no se (n_boot=0)"
+    notes = _notes(sc, ans, indicators, missing_treatment, codes, x.shape[0])
+    if failed:
+        notes.append(f"{failed} bootstrap samples did not converge")
     return PLSResult(
         params=pd.Series(est, index=labels), cov=cov_df, loglik=float("nan"), nobs=X.shape[0],
         converged=conv, iterations=it,
-        method=f"PLS-PM, Mode A, {scheme} weighting scheme; {se_how}",
-        notes=(f"{failed} bootstrap samples did not converge",) if failed else (),
+        method=(f"PLS-PM, Mode A, {scheme} weighting scheme; {se_how};"
+                f" {_missing_how(ans, missing_treatment)}; index on {sc.low:g}–{sc.high:g}"
+                f" ({'given' if sc.source == 'given' else 'inferred'})"),
+        notes=tuple(notes),
         r2=r2, scheme=scheme, tol=tol, n_boot=n_boot, boot_failed=failed,
-        blocks={k: list(v) for k, v in blocks.items()}, indicators=indicators, scale=scale,
+        blocks={k: list(v) for k, v in blocks.items()}, indicators=indicators,
+        scale=(sc.low, sc.high), scale_source=sc.source, rows=data.index[ans.rows],
+        missing_codes=codes, missing_treatment=missing_treatment,
+        missing_cells=pd.Series(ans.missing, index=indicators, name="missing"),
+        cells_replaced=ans.cells_replaced, rows_dropped=ans.rows_dropped,
         edges=(idx[:, 0], idx[:, 1]), mask=spec.mask, weight_matrix=W, score_matrix=Y,
         # corr(x_h, Y_j): both have unit variance
         loading_matrix=X.T @ Y / (X.shape[0] - 1), data=raw, indicator_mean=raw.mean(axis=0),
@@ -317,18 +397,66 @@ def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
     )
 
 
+def _check_spread(raw: np.ndarray, indicators: list[str]) -> np.ndarray:
+    """Standard deviations of the indicators; JourneyDataError for too few rows or a constant
+    indicator."""
+    if raw.shape[0] < 3:
+        raise JourneyDataError(f"data: {raw.shape[0]} respondent(s) to fit; expected at least 3")
+    sd = raw.std(axis=0, ddof=1)
+    if np.any(sd == 0):
+        raise JourneyDataError(f"data column '{indicators[int(np.flatnonzero(sd == 0)[0])]}'"
+                               " is constant")
+    return sd
+
+
+def _missing_how(ans: Answers, treatment: MissingTreatment | None) -> str:
+    """The missing-value treatment for the header's Estimation line."""
+    if treatment is None or not ans.missing.any():
+        return "no missing answers"
+    if treatment == "mean":
+        return f"mean replacement of {ans.cells_replaced} missing answers"
+    return f"casewise deletion of {ans.rows_dropped} incomplete respondents"
+
+
+def _notes(sc: Scale, ans: Answers, indicators: list[str], treatment: MissingTreatment | None,
+           codes: tuple[Code, ...], n: int) -> list[str]:
+    """The scale and the missing values, in words, for the result's notes."""
+    notes = [sc.note]
+    if not ans.missing.any():
+        return notes
+    coded = f" (codes {', '.join(map(repr, codes))} counted)" if codes else ""
+    cells = f"{int(ans.missing.sum())} of {ans.missing.size * n} answers missing{coded}"
+    if treatment == "casewise":
+        notes.append(f"{cells}; casewise deletion dropped {ans.rows_dropped} of {n}"
+                     f" respondents, {n - ans.rows_dropped} fitted")
+        return notes
+    share = ans.missing / n
+    high = [f"{c} {100 * s:.1f}%" for c, s in zip(indicators, share, strict=True)
+            if s > MEAN_REPLACEMENT_LIMIT]
+    notes.append(f"{cells}; each replaced by its indicator's mean (seminr's mean_replacement)")
+    if high:
+        notes.append(f"more than {MEAN_REPLACEMENT_LIMIT:.0%} missing, where mean replacement"
+                     f" shrinks the variance (Hair et al. 2017): {', '.join(high)}")
+    return notes
+
+
 def _bootstrap(raw: np.ndarray, spec: _Spec, scheme: Scheme, tol: float, maxiter: int,
                idx: np.ndarray, n_boot: int, seed: int) -> tuple[np.ndarray | None, int]:
     """Covariance of the path coefficients over ``n_boot`` resamples of the respondents
-    (Efron & Tibshirani 1993), and how many resamples did not converge."""
+    (Efron & Tibshirani 1993), and how many resamples did not converge. NaN in ``raw`` are
+    mean-replaced within each resample."""
     if n_boot <= 0:
         return None, 0
     rng = np.random.default_rng(seed)
     n = raw.shape[0]
     draws = np.empty((n_boot, len(idx)))
     failed = 0
+    impute = bool(np.isnan(raw).any())  # mean replacement, redone per resample (as seminr)
     for bi in range(n_boot):
         xb = raw[rng.integers(0, n, n)]
+        if impute:
+            xb = mean_replace(xb)
+            xb[np.isnan(xb)] = 0.0  # an indicator unanswered in the resample: constant
         sdb = xb.std(axis=0, ddof=1)
         sdb[sdb == 0] = 1.0  # a constant resampled column carries no weight
         _, _, Bb, _, ok = _estimate((xb - xb.mean(axis=0)) / sdb, spec, scheme, tol, maxiter)

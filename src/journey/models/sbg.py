@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["SBGResult", "fit_sbg", "sbg_survival", "sbg_derl", "survivors_table"]
+__all__ = ["SBGResult", "fit_sbg", "retention_table", "sbg_derl", "sbg_survival",
+           "survivors_table"]
 
 
 def sbg_survival(alpha: float, beta: float, t: np.ndarray | Sequence[int] | int) -> np.ndarray:
@@ -86,13 +87,23 @@ def _check_survivors(survivors: Sequence[float] | np.ndarray | pd.Series) -> np.
     return s
 
 
-def _negll(theta: np.ndarray, s: np.ndarray) -> float:
+def _negll(theta: np.ndarray, churned: np.ndarray, censored: np.ndarray) -> float:
+    """``−LL`` with ``churned[t−1]`` customers churning in period t and ``censored[t−1]`` known
+    to have survived exactly t periods when observation stopped (t = 1 … k)."""
     a, b = theta
-    k = s.size - 1
-    t = np.arange(1, k + 1)
-    lost = s[:-1] - s[1:]
-    ll = np.sum(lost * _churn_logpmf(a, b, t)) + s[-1] * np.log(sbg_survival(a, b, k))
+    t = np.arange(1, churned.size + 1)
+    ll = (np.sum(churned * _churn_logpmf(a, b, t))
+          + np.sum(censored * np.log(sbg_survival(a, b, t))))
     return -float(ll)
+
+
+def _table_counts(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A single cohort's survivors n_0 … n_k as (churned, censored): everyone still active
+    after k periods is censored at k."""
+    churned = s[:-1] - s[1:]
+    censored = np.zeros(churned.size)
+    censored[-1] = s[-1]
+    return churned, censored
 
 
 @dataclass(kw_only=True, repr=False)
@@ -160,30 +171,49 @@ class SBGResult(FitResult):
         return fig
 
 
-def fit_sbg(survivors: Sequence[float] | np.ndarray | pd.Series,
-            x0: tuple[float, float] = (1.0, 1.0), maxiter: int = 2000) -> SBGResult:
-    """Fit the sBG model by maximum likelihood to a survivors table ``n_0, n_1, …, n_k``.
+def fit_sbg(survivors: Sequence[float] | np.ndarray | pd.Series | pd.DataFrame,
+            x0: tuple[float, float] = (1.0, 1.0), maxiter: int = 2000,
+            period_months: int | None = None) -> SBGResult:
+    """Fit the sBG model by maximum likelihood, to a survivors table or to censored individual
+    durations.
 
-    ``n_t`` is the number of the cohort still active after t periods (``n_0`` the cohort size),
-    e.g. Fader & Hardie (2007) years 0–7. See the module docstring for the likelihood. BFGS on
-    ``log α, log β`` runs at most ``maxiter`` iterations.
+    ``survivors`` is either a survivors table ``n_0, n_1, …, n_k`` of one cohort (``n_t`` still
+    active after t periods, e.g. Fader & Hardie (2007) years 0–7), or a ``customers`` table
+    (staggered entry: customers observed for different lengths), turned into churn and
+    censoring counts by :func:`retention_table` with ``period_months``, or such a retention
+    table itself (columns period, churned, censored). With right-censoring the likelihood is
+    ``LL = Σ_t c_t ln P(T = t) + Σ_t r_t ln S(t)`` (c_t churned in period t, r_t known to have
+    survived exactly t periods when observation stopped; Fader & Hardie 2007, eq. 5, with
+    censoring at every t rather than at the table's end); for one cohort's table it is the
+    module docstring's likelihood. BFGS on ``log α, log β`` runs at most ``maxiter`` iterations.
 
     Returns
     -------
     SBGResult
-        ``events`` is the number who churned within the table, ``n_0 − n_k``.
+        ``events`` is the number who churned; ``survivors`` the survivors table of a single
+        cohort, or of the retention table's risk sets (``at_risk`` by period, then those alive
+        after the last period).
 
     Warns
     -----
     ConvergenceWarning
         When BFGS stops short, or when retention does not rise with tenure (no heterogeneity:
         α and β run off to infinity at a fixed ratio, the geometric limit, where the
-        likelihood is flat); ``converged`` is then False.
+        likelihood is flat); ``converged`` is then False and no interval is reported.
     """
-    s = _check_survivors(survivors)
-    fit = fit_positive_mle(lambda th: _negll(th, s), x0, ["alpha", "beta"],
+    if isinstance(survivors, pd.DataFrame):
+        table = (survivors if {"churned", "censored"} <= set(survivors.columns)
+                 else retention_table(survivors, period_months))
+        churned, censored, s = _counts_of(table)
+    else:
+        s = _check_survivors(survivors)
+        churned, censored = _table_counts(s)
+    if churned.sum() == 0:
+        raise JourneyDataError("sBG: nobody churned in the data; the churn distribution is not"
+                               " identified")
+    fit = fit_positive_mle(lambda th: _negll(th, churned, censored), x0, ["alpha", "beta"],
                            maxiter=check_maxiter(maxiter))
-    params, ll, ok = fit.params, fit.loglik, fit.converged
+    params, ll, ok, cov = fit.params, fit.loglik, fit.converged, fit.cov
     phi = float(1.0 / (params.sum() + 1.0))
     notes: list[str] = []
     what = fit.message
@@ -194,14 +224,85 @@ def fit_sbg(survivors: Sequence[float] | np.ndarray | pd.Series,
             "no heterogeneity in churn: retention does not rise with tenure, so alpha and beta"
             " run off to infinity (the geometric limit); use a constant churn rate instead")
         what = f"alpha and beta did not converge ({notes[0]})"
+        cov = None  # a flat likelihood gives no interval
     if what:
         ok = False
         warnings.warn(not_converged("fit_sbg", what), ConvergenceWarning, stacklevel=2)
-    return SBGResult(params=params, cov=fit.cov, loglik=ll, nobs=int(s[0]), converged=ok,
-                     ci_scale="log", events=int(s[0] - s[-1]), iterations=fit.iterations,
+    return SBGResult(params=params, cov=cov, loglik=ll, nobs=int(s[0]), converged=ok,
+                     ci_scale="log", events=int(churned.sum()), iterations=fit.iterations,
                      method="maximum likelihood, BFGS on log-parameters; se from the observed"
                             " information",
                      notes=tuple(notes), survivors=s, polarization=phi)
+
+
+def _counts_of(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(churned, censored, survivors-by-risk-set) of a retention table, periods 1 … k."""
+    t = table.sort_values("period")
+    t = t.loc[t["period"].to_numpy() >= 1]
+    if t.empty or not np.array_equal(t["period"].to_numpy(), np.arange(1, len(t) + 1)):
+        raise JourneyDataError("retention table: expected periods 1, 2, … without gaps")
+    churned = t["churned"].to_numpy("float64")
+    censored = t["censored"].to_numpy("float64")
+    if (churned < 0).any() or (censored < 0).any():
+        raise JourneyDataError("retention table: counts must be >= 0")
+    n0 = churned.sum() + censored.sum()
+    alive_after = n0 - np.cumsum(churned + censored) + censored  # survived t periods
+    return churned, censored, np.r_[n0, alive_after]
+
+
+def retention_table(customers: pd.DataFrame, period_months: int | None = None) -> pd.DataFrame:
+    """Churn and censoring by renewal period, for staggered entry (signed customers only).
+
+    Time convention of docs/model.md: a customer at risk in months ``0 … d`` (``d =
+    tenure_months − 1``) who churned (``exit_month = d``) churned in period ``T = ⌊d/p⌋ + 1``
+    (``p = period_months``); one still active was observed for ``d + 1`` months and is known to
+    have survived ``⌊(d + 1)/p⌋`` periods. ``period_months`` defaults to the one contract term
+    of the signed customers, else 1 (monthly renewals).
+
+    Returns columns period (1 … k), at_risk (active at the period's start), churned (in the
+    period), censored (observation stopped after exactly this many periods survived).
+    Customers observed for less than one whole period and still active carry no information
+    and are left out.
+    """
+    require_columns(customers, ["exit_month", "tenure_months"], "customers", "retention_table")
+    c = customers
+    if "signed" in c.columns:
+        c = c.loc[c["signed"].to_numpy(dtype=bool)]
+    c = c.loc[c["tenure_months"].to_numpy() > 0]
+    if c.empty:
+        raise JourneyDataError("customers: no signed customer with service months;"
+                               " retention_table needs a cohort")
+    p = _period(c, period_months)
+    d = c["tenure_months"].to_numpy("int64") - 1
+    exited = c["exit_month"].notna().to_numpy()
+    T = d[exited] // p + 1
+    survived = (d[~exited] + 1) // p
+    survived = survived[survived >= 1]
+    k = int(max(T.max() if T.size else 0, survived.max() if survived.size else 0))
+    churned = np.bincount(T, minlength=k + 1)[1:]
+    censored = np.bincount(survived, minlength=k + 1)[1:]
+    at_risk = churned.sum() + censored.sum() - np.r_[0, np.cumsum(churned + censored)[:-1]]
+    return pd.DataFrame({"period": np.arange(1, k + 1), "at_risk": at_risk.astype("int64"),
+                         "churned": churned.astype("int64"),
+                         "censored": censored.astype("int64")})
+
+
+def _period(c: pd.DataFrame, period_months: int | None) -> int:
+    if period_months is not None:
+        if int(period_months) != period_months or period_months < 1:
+            raise JourneyDataError(f"period_months must be a whole number of months >= 1, got"
+                                   f" {period_months}")
+        return int(period_months)
+    if "term_months" in c.columns:
+        terms = np.unique(c["term_months"].to_numpy())
+        terms = terms[terms > 0]
+        if terms.size == 1:
+            return int(terms[0])
+        if terms.size > 1:
+            raise JourneyDataError(
+                f"customers: several contract terms ({', '.join(map(str, terms))}); pass"
+                " period_months or fit each term's customers separately")
+    return 1
 
 
 def survivors_table(customers: pd.DataFrame, period_months: int | None = None,
@@ -241,6 +342,12 @@ def survivors_table(customers: pd.DataFrame, period_months: int | None = None,
     # with nobody censored every status is known at any horizon (survivors are 0 after the last
     # exit); otherwise only up to the shortest censored observation
     known = int(np.min(lived[censored])) if censored.any() else None
+    if known == 0 and n_periods is None:
+        raise JourneyDataError(
+            "customers: some customers are still active after less than one period of"
+            f" {period_months} months (staggered entry), so no period has every customer's"
+            " status known; use retention_table(customers) and fit_sbg(customers), which"
+            " take each customer's own observation length")
     if n_periods is None:
         n_periods = known if known is not None else int(np.max(lived))
     elif known is not None and n_periods > known:

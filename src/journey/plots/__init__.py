@@ -9,12 +9,14 @@ only, and nothing is shown or saved here. To write a byte-stable PNG use
 
 Modules: ``satisfaction`` (S around signing with phase bands), ``barriers`` (F, P, M by tenure),
 ``hazard`` (exit hazard with the term-end spike), ``loyalty`` (Jones & Sasser map), ``survival``
-(Kaplan–Meier by group with log-rank p), ``value`` (CLV waterfall).
+(Kaplan–Meier by group with log-rank p), ``value`` (CLV waterfall), ``response`` (a metric's
+dose-response over one driver, with intervals over replications).
 """
 
 from journey.plots.barriers import barriers_by_tenure
 from journey.plots.hazard import hazard_by_tenure
 from journey.plots.loyalty import loyalty_map
+from journey.plots.response import dose_response
 from journey.plots.satisfaction import satisfaction_around_signing
 from journey.plots.survival import survival_by_group
 from journey.plots.value import clv_waterfall
@@ -22,6 +24,7 @@ from journey.plots.value import clv_waterfall
 __all__ = [
     "barriers_by_tenure",
     "clv_waterfall",
+    "dose_response",
     "hazard_by_tenure",
     "loyalty_map",
     "satisfaction_around_signing",
