@@ -4,19 +4,17 @@ their intervals."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from scipy import stats
 
 from journey import metrics
 from journey.errors import ScenarioError
 from journey.repairs import (
     AFTER_SIGNING,
-    mean_interval,
     repair_effects,
     repair_updates,
     repaired_scenarios,
 )
+from journey.replications import summarize_replications
 from journey.scenario import load_preset
 from journey.simulate import simulate
 
@@ -41,22 +39,6 @@ def test_updates_follow_the_preset_and_the_perceived_gap(telecom_small):
     assert variants["all repaired"].price == sc.price  # nothing else moves
 
 
-def test_mean_interval_by_hand():
-    eff = pd.DataFrame({"seed": [1, 2, 3, 1, 2, 3], "variant": ["a"] * 3 + ["b"] * 3,
-                        "gain": [1.0, 2.0, 6.0, 0.0, 0.0, 0.0]})
-    out = mean_interval(eff)
-    half = stats.t.ppf(0.975, 2) * np.std([1.0, 2.0, 6.0], ddof=1) / np.sqrt(3)
-    assert out.loc["a", "gain"] == pytest.approx(3.0)
-    assert out.loc["a", "gain_low"] == pytest.approx(3.0 - half)
-    assert out.loc["a", "gain_high"] == pytest.approx(3.0 + half)
-    assert out.loc["b", ["gain_low", "gain_high"]].tolist() == [0.0, 0.0]
-    assert out["replications"].tolist() == [3, 3]
-    one = mean_interval(eff.loc[eff["seed"] == 1])
-    assert np.isnan(one.loc["a", "gain_low"]) and one.loc["a", "gain"] == 1.0
-    with pytest.raises(ValueError, match="level"):
-        mean_interval(eff, level=95)
-
-
 def test_repair_effects_equal_the_flagship_computation():
     sc = load_preset("telecom")
     econ = metrics.Economics.from_scenario(sc)
@@ -73,3 +55,8 @@ def test_repair_effects_equal_the_flagship_computation():
     assert row["signed_share"] == pytest.approx(fixed.customers["signed"].mean())
     with pytest.raises(ScenarioError, match="seeds"):
         repair_effects(sc, 600, 12, [])
+    # the replications' summary: the Student-t interval over the two seeds, by hand
+    s = summarize_replications(eff, by="variant").set_index(["variant", "metric"])
+    g = eff.loc[eff["variant"] == "all repaired", "gain"].to_numpy()
+    half = 12.706204736174703 * g.std(ddof=1) / np.sqrt(2)  # t_{1, 0.975}
+    assert s.loc[("all repaired", "gain"), "ci_high"] == pytest.approx(g.mean() + half)

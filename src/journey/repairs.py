@@ -23,10 +23,11 @@ Repairs are compared on value per prospect (Blattberg & Deighton 1996):
 ``gain = V(repaired) − V(as is)`` with ``V = (signed / prospects) · CLV − acquisition_cost``
 (:func:`journey.metrics.clv_lost`), because some repairs change who signs.
 
-:func:`repair_effects` repeats the comparison over several seeds; :func:`mean_interval` gives
-each repair's mean effect with the Student-t interval over those replications, ``x̄ ± t_{0.975,
-R−1} · s / √R`` — the Monte Carlo uncertainty of the simulated effect at the scenario's
-parameters, not the uncertainty of the parameters themselves.
+:func:`repair_effects` repeats the comparison over several seeds (e.g.
+:func:`journey.replications.replication_seeds`); :func:`journey.replications.summarize_replications`
+then gives each repair's mean effect with its Student-t interval over the replications — the
+Monte Carlo uncertainty of the simulated effect at the scenario's parameters, not the
+uncertainty of the parameters themselves.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from journey import metrics
 from journey.errors import ScenarioError
@@ -43,8 +43,7 @@ from journey.scenario import Scenario
 from journey.schema import Journeys
 from journey.simulate import simulate
 
-__all__ = ["AFTER_SIGNING", "mean_interval", "repair_effects", "repair_updates",
-           "repaired_scenarios"]
+__all__ = ["AFTER_SIGNING", "repair_effects", "repair_updates", "repaired_scenarios"]
 
 AFTER_SIGNING = ("service as good as sales", "handle-time cap lifted",
                  "care calls instead of upsell")
@@ -117,27 +116,3 @@ def _value(cohort: Journeys, as_is: Journeys, econ: metrics.Economics) -> dict[s
             "clv": metrics.clv(cohort, econ),
             "value_per_prospect": metrics.value_per_prospect(cohort, econ),
             "gain": metrics.clv_lost(cohort, as_is, econ)}
-
-
-def mean_interval(effects: pd.DataFrame, by: str = "variant", level: float = 0.95
-                  ) -> pd.DataFrame:
-    """Mean of every numeric column per ``by`` with its Student-t interval over the rows
-    (replications): ``x̄ ± t_{(1+level)/2, R−1} · s / √R``.
-
-    Columns ``<col>`` (mean), ``<col>_low``, ``<col>_high``, and ``replications``; the
-    interval is NaN with one replication. Rows keep the order in which ``by`` first appears.
-    """
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    cols = [c for c in effects.columns if c not in (by, "seed")
-            and pd.api.types.is_numeric_dtype(effects[c].dtype)]
-    g = effects.groupby(by, sort=False)[cols]
-    n = g.size()
-    mean, sd = g.mean(), g.std(ddof=1)
-    half = sd.mul(stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) / np.sqrt(n), axis=0)
-    half.loc[(n < 2).to_numpy()] = np.nan
-    out = pd.DataFrame(index=mean.index)
-    for c in cols:
-        out[c], out[f"{c}_low"], out[f"{c}_high"] = mean[c], mean[c] - half[c], mean[c] + half[c]
-    out["replications"] = n
-    return out
