@@ -89,3 +89,10 @@ def test_calibrate_command_refuses_bad_requests(observed, tmp_path, args, messag
     assert res.exit_code == 2, res.output
     assert message in res.output
     assert not out.exists()
+
+
+def test_a_moment_that_never_moves_gets_a_finite_weight():
+    from journey.calibrate import _variance_floor
+
+    cov = np.diag([0.0, 4e-6])
+    assert _variance_floor(cov, 1000).tolist() == [1e-6, 4e-6]

@@ -150,3 +150,14 @@ def test_survival_matches_lifelines_kaplan_meier():
     expected = km.survival_function_at_times(lt["month"].to_numpy() + 1).to_numpy()
     np.testing.assert_allclose(lt["survival"], expected, atol=1e-12)
     assert median_lifetime(df) + 1 == km.median_survival_time_
+
+
+def test_cliff_by_term_of_a_one_month_term_is_nan_not_an_error():
+    from journey.metrics import cliff_ratio_by_term
+
+    cust = pd.DataFrame({"customer_id": range(4), "signed": True, "term_months": 1,
+                         "tenure_months": [3, 2, 5, 1],
+                         "exit_month": pd.array([2, 1, None, None], dtype="Int64")})
+    j = Journeys(cust, pd.DataFrame(), pd.DataFrame({"customer_id": [], "month": []}))
+    out = cliff_ratio_by_term(j)
+    assert out["term_months"].tolist() == [1] and np.isnan(out["cliff_ratio"].iloc[0])

@@ -136,7 +136,7 @@ class _MomentReader:
         if "survival" in s.targets:
             for t in range(s.step, s.horizon + 1, s.step):
                 out[f"survival_{t}"] = float(surv[t]) if at[t] > 0 else math.nan
-        if "term_end" in s.targets and s.term:
+        if "term_end" in s.targets and s.term and s.term >= 2:
             T = s.term
             out[f"hazard_{max(T - 3, 1)}_{T - 1}"] = float(np.nanmean(h[max(T - 3, 1):T]))
             out[f"hazard_{T}_{T + 1}"] = float(np.nanmean(h[T:T + 2]))
@@ -286,7 +286,7 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
     base, adopted = _observed_contract(data, base)
     spec = _spec(data, base, tuple(targets), horizon, step)
     observed = data_moments(data, spec, n_boot, seed)
-    W = np.diag(1.0 / np.maximum(np.diag(observed.cov), 1e-12))
+    W = np.diag(1.0 / _variance_floor(observed.cov, observed_n(data, spec)))
     notes = adopted + _skipped(spec, observed)
     evals = 0
 
@@ -391,6 +391,13 @@ def _one_segment(data: Journeys, segment: str) -> Journeys:
                     data.panel.loc[np.isin(data.panel["customer_id"].to_numpy(), ids)])
 
 
+def _variance_floor(cov: np.ndarray, n: int) -> np.ndarray:
+    """The moments' variances, each at least ``1/n²`` (one customer's share): a moment the
+    bootstrap never moves (e.g. survival while nobody has left yet) gets a finite weight
+    instead of dominating the fit."""
+    return np.maximum(np.diag(cov), 1.0 / float(n) ** 2)
+
+
 def observed_n(data: Journeys, spec: MomentSpec) -> int:
     return int(_Durations.of(data.customers).ids.size)
 
@@ -427,8 +434,9 @@ def _skipped(spec: MomentSpec, m: Moments) -> list[str]:
     notes = []
     have = " ".join(m.names)
     if "term_end" in spec.targets and "hazard_" not in have:
-        notes.append("term_end skipped: no single fixed term observed past its end (several"
-                     " terms: calibrate one segment at a time with --segment).")
+        notes.append("term_end skipped: no single fixed term of two months or more observed"
+                     " past its end (several terms: calibrate one segment at a time with"
+                     " --segment).")
     for t in ("satisfaction", "nps"):
         if t in spec.targets and t not in m.names:
             notes.append(f"{t} skipped: the data hold no such survey answers.")

@@ -139,7 +139,9 @@ def cliff_ratio_by_term(data: Journeys, before: tuple[int, int] | None = None,
     """:func:`cliff_ratio` for each fixed contract term of the cohort, on its own customers.
 
     Returns columns term_months, customers (signed, on that term), cliff_ratio; one row per
-    positive term in ``customers.term_months`` (none when every contract is open-ended).
+    positive term in ``customers.term_months`` (none when every contract is open-ended). A
+    1-month term has no default window before its end (month 0 is excluded): NaN unless
+    ``before`` is given.
     """
     if not isinstance(data, Journeys):
         raise JourneyDataError("cliff_ratio_by_term needs a Journeys (customers hold the terms)")
@@ -147,9 +149,10 @@ def cliff_ratio_by_term(data: Journeys, before: tuple[int, int] | None = None,
     rows = []
     for T in fixed_terms(data):
         ids = c.loc[data.signed() & (c["term_months"].to_numpy() == T), "customer_id"]
-        rows.append({"term_months": int(T), "customers": len(ids),
-                     "cliff_ratio": cliff_ratio(data.only(ids.to_numpy()), int(T), before,
-                                                after)})
+        # a 1-month term has no month inside it after the signing month: no default window
+        ratio = (math.nan if T < 2 and before is None
+                 else cliff_ratio(data.only(ids.to_numpy()), int(T), before, after))
+        rows.append({"term_months": int(T), "customers": len(ids), "cliff_ratio": ratio})
     return pd.DataFrame(rows, columns=["term_months", "customers", "cliff_ratio"])
 
 
