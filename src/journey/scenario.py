@@ -308,6 +308,12 @@ def _explain(exc: ValidationError, source: str) -> str:
 PRESETS = ("telecom", "housing", "subscription", "bank_partners")
 
 
+def load_scenario(preset: str, path: str | Path | None = None) -> Scenario:
+    """A study's market: the scenario file at ``path`` when given (e.g. written by ``journey
+    calibrate``), else the shipped ``preset``."""
+    return Scenario.from_yaml(path) if path else load_preset(preset)
+
+
 def load_preset(name: str) -> Scenario:
     """Load a shipped preset by name (see :data:`PRESETS`)."""
     if name not in PRESETS:
