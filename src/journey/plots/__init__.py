@@ -10,10 +10,12 @@ only, and nothing is shown or saved here. To write a byte-stable PNG use
 Modules: ``satisfaction`` (S around signing with phase bands), ``barriers`` (F, P, M by tenure),
 ``hazard`` (exit hazard with the term-end spike), ``loyalty`` (Jones & Sasser map), ``survival``
 (Kaplan–Meier by group with log-rank p), ``value`` (CLV waterfall), ``response`` (a metric's
-dose-response over one driver, with intervals over replications).
+dose-response over one driver, with intervals over replications), ``channels`` (a driver's
+effect by dose shared between the model's channels).
 """
 
 from journey.plots.barriers import barriers_by_tenure
+from journey.plots.channels import channel_decomposition
 from journey.plots.hazard import hazard_by_tenure
 from journey.plots.loyalty import loyalty_map
 from journey.plots.response import dose_response
@@ -23,6 +25,7 @@ from journey.plots.value import clv_waterfall
 
 __all__ = [
     "barriers_by_tenure",
+    "channel_decomposition",
     "clv_waterfall",
     "dose_response",
     "hazard_by_tenure",

@@ -38,6 +38,26 @@ def _lognormal_mean1(rng: np.random.Generator, sd: float, n: int) -> np.ndarray:
     return np.exp(rng.normal(-0.5 * sd * sd, sd, n))
 
 
+def staff_experience(p: float, e: np.ndarray) -> np.ndarray:
+    """Months in post of the first contact person, ``Geometric(p) − 1`` with ``p`` =
+    ``staff_turnover``: a staff member in post when staff leave at monthly rate ``p`` has
+    served a geometric number of months (mean ``1/p − 1``; infinite when ``p = 0``).
+
+    Drawn by inversion from standard exponentials ``e``: ``G = max(1, ⌈−e / log(1 − p)⌉)``,
+    the inversion numpy's ``Generator.geometric`` uses for ``p < 1/3``
+    (``random_geometric_inversion`` in numpy's ``distributions.c``; on numpy 2.4 the same
+    numbers from the same stream, so cohorts drawn before this function existed are
+    unchanged). One exponential per prospect whatever ``p``, so cohorts that differ only in
+    turnover (``p = 0`` and ``p >= 1/3`` included) share every later draw: common random
+    numbers across a turnover sweep.
+    """
+    if p <= 0:
+        return np.full(len(e), np.inf)
+    with np.errstate(divide="ignore"):
+        g = np.maximum(np.ceil(-e / np.log1p(-p)), 1.0)
+    return g - 1.0
+
+
 def draw_prospects(sc: Scenario, n: int, rng: np.random.Generator) -> Prospects:
     court_len = np.clip(1 + rng.poisson(sc.courtship_months - 1.0, n), 1, MAX_COURTSHIP)
     sales_q = np.clip(rng.normal(sc.sales_quality, sc.sales_quality_sd, n), 0, 10)
@@ -60,10 +80,7 @@ def draw_prospects(sc: Scenario, n: int, rng: np.random.Generator) -> Prospects:
     platform_only = rng.random(n) < ps
     captured = sc.keep_contact_data & (rng.random(n) < sc.owned_capture)
     person_q = rng.normal(sc.service_quality, sc.service_quality_sd, n)
-    # the first contact person has the experience of a staff member in post: with monthly
-    # turnover p, staff tenure is geometric with mean 1/p months
-    p = sc.staff_turnover
-    person_exp = rng.geometric(p, n) - 1.0 if p > 0 else np.full(n, np.inf)
+    person_exp = staff_experience(sc.staff_turnover, rng.standard_exponential(n))
     return Prospects(court_len, sales_q, read, trait, frailty, sensitivity, volume, sow0, ps,
                      platform_only, ~platform_only | captured, person_q, person_exp,
                      rng.random(n))
