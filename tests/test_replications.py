@@ -4,11 +4,14 @@ their seeds (common random numbers)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from journey.replications import (
+    differences_from,
     dose_response,
+    paired_difference,
     replicate,
     replication_seeds,
     summarize_replications,
@@ -64,3 +67,61 @@ def test_dose_response_plot_has_labelled_axes_and_the_interval():
     assert len(ax.collections) == 1  # the interval band
     with pytest.raises(Exception, match="no metric"):
         plot(summarize_replications(runs, by="dose"), "z", xlabel="x", ylabel="y")
+
+
+def _two_doses():
+    """Three replications at doses 0 and 1 with hand-picked values (seeds shared)."""
+    return pd.DataFrame({"dose": [0, 0, 0, 1, 1, 1], "replication": [0, 1, 2, 0, 1, 2],
+                         "seed": [5, 6, 7, 5, 6, 7],
+                         "y": [1.0, 2.0, 4.0, 2.0, 4.0, 5.0]})
+
+
+def test_paired_difference_by_hand():
+    # differences 1, 2, 1: mean 4/3, sd sqrt(1/3), t_{2, 0.975} = 4.302653
+    out = paired_difference(_two_doses(), 0, 1).set_index("metric").loc["y"]
+    half = 4.302653 * np.sqrt(1 / 3) / np.sqrt(3)
+    assert out["mean"] == pytest.approx(4 / 3)
+    assert out["ci_low"] == pytest.approx(4 / 3 - half, rel=1e-6)
+    assert out["ci_high"] == pytest.approx(4 / 3 + half, rel=1e-6)
+    # unpaired, the levels' own intervals are far wider than the paired one
+    levels = summarize_replications(_two_doses(), by="dose").set_index("dose")
+    assert (levels["ci_high"] - levels["ci_low"]).min() > 2 * (out["ci_high"] - out["ci_low"])
+
+
+def test_paired_difference_refuses_unpaired_runs():
+    runs = _two_doses()
+    with pytest.raises(ValueError, match="no runs at dose 2"):
+        paired_difference(runs, 0, 2)
+    shuffled = runs.assign(seed=[5, 6, 7, 8, 6, 7])
+    with pytest.raises(ValueError, match="same replications"):
+        paired_difference(shuffled, 0, 1)
+
+
+def test_differences_from_a_baseline():
+    out = differences_from(_two_doses(), 0).set_index("dose")
+    assert out.loc[0, "mean"] == 0.0 and out.loc[0, "sd"] == 0.0
+    assert out.loc[1, "mean"] == pytest.approx(4 / 3)
+    assert list(out.reset_index().columns[:2]) == ["dose", "metric"]
+
+
+def test_response_curves_and_panels_have_labelled_axes():
+    from journey.plots import dose_response_panels, response_curves
+
+    curves = pd.DataFrame({"dose": ["a"] * 3 + ["b"] * 3, "month": [1, 2, 3] * 2,
+                           "replication": 0, "seed": 1, "h": [0.1, 0.2, 0.3, 0.2, 0.3, 0.4]})
+    summ = summarize_replications(pd.concat([curves, curves.assign(replication=1,
+                                                                   h=curves["h"] + 0.1)]),
+                                  by=["dose", "month"])
+    fig = response_curves(summ, "h", xlabel="months since signing", ylabel="hazard (share)")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "months since signing" and len(ax.lines) == 2
+    assert np.allclose(ax.lines[0].get_ydata(), [0.15, 0.25, 0.35])
+    with pytest.raises(Exception, match="no metric"):
+        response_curves(summ, "z", xlabel="x", ylabel="y")
+    runs = dose_response(lambda d, s: {"y": d, "z": -d}, [0, 1], seed=1, replications=2)
+    fig = dose_response_panels(summarize_replications(runs, by="dose"),
+                               [("y", "y (points)"), ("z", "z (share)"), ("y", "y again")],
+                               xlabel="fee (months of price)", title="t")
+    shown = [a for a in fig.axes if a.get_visible()]
+    assert len(shown) == 3 and [a.get_ylabel() for a in shown][1] == "z (share)"
+    assert all(a.get_xlabel() == "fee (months of price)" for a in shown)

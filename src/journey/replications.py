@@ -7,6 +7,8 @@ reports each metric's mean with a Student-t 95% interval,
 ``mean ± t_{n−1, 0.975} · sd / √n`` (NaN with one replication). :func:`dose_response` does the
 same at each value of one scenario parameter, with common random numbers across values (the
 same replication seeds at every dose), so the curve's shape is not drawn from noise.
+:func:`paired_difference` gives the effect of moving from one dose to another with the interval
+of the differences paired by replication, which common random numbers make narrow.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["dose_response", "replicate", "replication_seeds", "summarize_replications"]
+__all__ = ["differences_from", "dose_response", "paired_difference", "replicate",
+           "replication_seeds", "summarize_replications"]
 
 Measure = Callable[[int], Mapping[str, float]]
 
@@ -81,3 +84,46 @@ def dose_response(measure: Callable[[Any, int], Mapping[str, float]], doses: Seq
             if on_done is not None:
                 on_done(done)
     return pd.DataFrame(rows)
+
+
+def paired_difference(runs: pd.DataFrame, low: Any, high: Any,
+                      level: float = 0.95) -> pd.DataFrame:
+    """Effect of moving from dose ``low`` to dose ``high``, paired by replication.
+
+    For every metric of :func:`dose_response` output, the differences
+    ``d_i = y_i(high) − y_i(low)`` of each replication ``i`` (the same seed at both doses:
+    common random numbers) summarised as :func:`summarize_replications` does:
+    ``mean(d) ± t_{n−1,(1+level)/2} · sd(d)/√n``. Pairing removes the noise the two doses
+    share, so the interval is that of the effect, not of the two levels (the paired t
+    interval; e.g. Law 2015, *Simulation Modeling and Analysis*, 5th ed., section 10.2 †).
+
+    Returns one row per metric: metric, n, mean, sd, ci_low, ci_high.
+    """
+    need = {"dose", "replication"}
+    if not need <= set(runs.columns):
+        raise ValueError("paired_difference: expected dose_response output with columns dose"
+                         f" and replication, got {', '.join(map(str, runs.columns))}")
+    a, b = (runs.loc[runs["dose"] == d].set_index("replication") for d in (low, high))
+    for d, part in ((low, a), (high, b)):
+        if part.empty:
+            raise ValueError(f"paired_difference: no runs at dose {d!r}")
+    if sorted(a.index) != sorted(b.index) or (
+            "seed" in runs.columns and not a["seed"].equals(b["seed"].reindex(a.index))):
+        raise ValueError(f"paired_difference: doses {low!r} and {high!r} do not hold the same"
+                         " replications (seeds); pair only runs of one dose_response")
+    metrics = [c for c in a.columns if c not in ("dose", "seed")]
+    diff = b[metrics].reindex(a.index) - a[metrics]
+    return summarize_replications(diff.reset_index(), level)
+
+
+def differences_from(runs: pd.DataFrame, baseline: Any, level: float = 0.95) -> pd.DataFrame:
+    """:func:`paired_difference` from ``baseline`` to every dose of ``runs`` (the baseline
+    itself gives 0), as one table with a ``dose`` column: the same layout as
+    ``summarize_replications(runs, by="dose")``, so ``journey.plots.dose_response`` draws the
+    effect of each dose against the baseline with its paired interval."""
+    doses = list(dict.fromkeys(runs["dose"])) if "dose" in runs.columns else []
+    parts = [paired_difference(runs, baseline, d, level).assign(dose=d) for d in doses]
+    if not parts:
+        raise ValueError("differences_from: expected dose_response output with a dose column")
+    out = pd.concat(parts, ignore_index=True)
+    return out[["dose", *[c for c in out.columns if c != "dose"]]]

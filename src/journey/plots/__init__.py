@@ -10,15 +10,15 @@ only, and nothing is shown or saved here. To write a byte-stable PNG use
 Modules: ``satisfaction`` (S around signing with phase bands), ``barriers`` (F, P, M by tenure),
 ``hazard`` (exit hazard with the term-end spike), ``loyalty`` (Jones & Sasser map), ``survival``
 (Kaplan–Meier by group with log-rank p), ``value`` (CLV waterfall), ``response`` (a metric's
-dose-response over one driver, with intervals over replications), ``channels`` (a driver's
-effect by dose shared between the model's channels).
+dose-response over one driver, and curves over months per scenario, with intervals over
+replications), ``channels`` (a driver's effect by dose shared between the model's channels).
 """
 
 from journey.plots.barriers import barriers_by_tenure
 from journey.plots.channels import channel_decomposition
 from journey.plots.hazard import hazard_by_tenure
 from journey.plots.loyalty import loyalty_map
-from journey.plots.response import dose_response
+from journey.plots.response import dose_response, dose_response_panels, response_curves
 from journey.plots.satisfaction import satisfaction_around_signing
 from journey.plots.survival import survival_by_group
 from journey.plots.value import clv_waterfall
@@ -28,8 +28,10 @@ __all__ = [
     "channel_decomposition",
     "clv_waterfall",
     "dose_response",
+    "dose_response_panels",
     "hazard_by_tenure",
     "loyalty_map",
+    "response_curves",
     "satisfaction_around_signing",
     "survival_by_group",
 ]
