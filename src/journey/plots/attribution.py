@@ -59,13 +59,17 @@ def shapley_waterfall(stage_summary: pd.DataFrame, level_summary: pd.DataFrame, 
     n = len(steps)
     fig, ax = new_figure(ax, (max(6.0, 1.1 * n + 3.0), 4.5))
     x = np.arange(n + 2)
-    ax.bar([0, n + 1], [start["mean"], end["mean"]], color=TOTAL, width=0.6,
-           edgecolor="0.3", linewidth=0.5, label="level (mean)")
+    totals = ax.bar([0, n + 1], [start["mean"], end["mean"]], color=TOTAL, width=0.6,
+                    edgecolor="0.3", linewidth=0.5, label="level (mean)")
+    for rect in totals:
+        rect.set_gid("shapley:total")
     ax.errorbar([0, n + 1], [start["mean"], end["mean"]],
                 yerr=_half(pd.DataFrame([start, end])), fmt="none", ecolor="0.2", capsize=3)
     better = steps >= 0 if higher_is_better else steps <= 0
-    ax.bar(x[1:-1], steps, bottom=bottoms, color=np.where(better, UP, DOWN), width=0.6,
-           edgecolor="0.3", linewidth=0.5)
+    bars = ax.bar(x[1:-1], steps, bottom=bottoms, color=np.where(better, UP, DOWN), width=0.6,
+                  edgecolor="0.3", linewidth=0.5)
+    for rect in bars:
+        rect.set_gid("shapley:step")
     ax.bar([0], [0], color=UP, label="stage: repair improves it")  # legend entries only
     ax.bar([0], [0], color=DOWN, label="stage: repair worsens it")
     ax.errorbar(x[1:-1], bottoms + steps, yerr=_half(st), fmt="none", ecolor="0.2", capsize=3,
@@ -107,9 +111,11 @@ def attribution_methods(stage_summary: pd.DataFrame, level_summary: pd.DataFrame
                                                         strict=True)):
         rows = st.loc[st["quantity"] == quantity].set_index("stage").loc[stages]
         total = lv.loc[f"{quantity}_sum", "mean"]
-        ax.barh(y + (k - 1) * height, rows["mean"], height=height, color=colour,
-                xerr=_half(rows), error_kw={"ecolor": "0.3", "capsize": 2},
-                label=f"{label}: sum {total:+.2f}")
+        bars = ax.barh(y + (k - 1) * height, rows["mean"], height=height, color=colour,
+                       xerr=_half(rows), error_kw={"ecolor": "0.3", "capsize": 2},
+                       label=f"{label}: sum {total:+.2f}")
+        for rect in bars:
+            rect.set_gid(f"method:{quantity}")
     ax.set_yticks(y, stages)
     ax.invert_yaxis()
     ax.axvline(0.0, color="0.3", linewidth=0.6)
