@@ -35,13 +35,13 @@ effects can be taken (VanderWeele 2013 for the three-way decomposition with an i
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
 import pandas as pd
 
+from journey.attribution import shapley_exact
 from journey.errors import ScenarioError
 from journey.scenario import Scenario
 
@@ -102,7 +102,8 @@ def shapley_values(effects: Mapping[frozenset[str], float], names: Sequence[str]
     """Exact Shapley value of each channel from ``Δ(A)`` on every subset ``A`` of ``names``.
 
     ``φ_k = Σ_{A ⊆ N∖{k}} |A|!(n − |A| − 1)!/n! · [Δ(A ∪ {k}) − Δ(A)]`` (Shapley 1953);
-    ``Σ_k φ_k = Δ(N) − Δ(∅)``. ``effects`` must hold all ``2^n`` subsets.
+    ``Σ_k φ_k = Δ(N) − Δ(∅)``. ``effects`` must hold all ``2^n`` subsets. Computed by
+    :func:`journey.attribution.shapley_exact` with ``v(A) = Δ(A)``.
     """
     names = list(names)
     if len(set(names)) != len(names):
@@ -110,13 +111,7 @@ def shapley_values(effects: Mapping[frozenset[str], float], names: Sequence[str]
     missing = [sorted(a) for a in _subsets(names) if a not in effects]
     if missing:
         raise ValueError(f"effects: missing the subsets {missing} of the channels {names}")
-    n = len(names)
-    phi = {}
-    for k in names:
-        rest = [m for m in names if m != k]
-        phi[k] = sum(math.factorial(len(a)) * math.factorial(n - len(a) - 1) / math.factorial(n)
-                     * (effects[a | {k}] - effects[a]) for a in _subsets(rest))
-    return phi
+    return dict(shapley_exact(names, lambda a: effects[frozenset(a)]).values)
 
 
 def decompose_channels(scenario: Scenario, driver: str, doses: Sequence[float],

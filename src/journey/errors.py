@@ -27,3 +27,9 @@ class ScaleWarning(UserWarning):
     """Answers do not fit the rating scale: a value outside the scale given, or, when the scale
     is inferred, values that look like an undeclared missing-value code (e.g. ``-99`` beside
     answers 1–10). The message names the column and row of the first such answer."""
+
+
+class AttributionError(ValueError):
+    """A cooperative game cannot be attributed as asked (no players, repeated players, too many
+    for the exact value, a non-finite value of a coalition, a bad number of permutations). The
+    message names the parameter and what was expected."""

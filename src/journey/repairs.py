@@ -11,7 +11,7 @@ breakdown alone:
   courtship and service measured on the cohort as is, ``service_quality + max(0, Q_gap)``
   (capped at 10; :func:`journey.metrics.courtship_service_gap`);
 * **handle-time cap lifted** — the call-centre target set to the time a typical problem needs,
-  ``handle_time_cap = handle_time_needed``;
+  ``handle_time_cap = max(handle_time_cap, handle_time_needed)`` (a cap long enough is kept);
 * **care calls instead of upsell** — the upsell share of outbound calls moved to care,
   ``outbound_care + outbound_upsell``, ``outbound_upsell = 0``;
 * **every contract read** — ``read_share = 1`` (no unread clause bites, and reading tempers the
@@ -63,7 +63,9 @@ def repair_updates(scenario: Scenario, as_is: Journeys) -> dict[str, dict[str, f
         "honest promises": {"promise_inflation": 0.0},
         "service as good as sales": {
             "service_quality": min(10.0, scenario.service_quality + q_gap)},
-        "handle-time cap lifted": {"handle_time_cap": scenario.handle_time_needed},
+        # never shortens a cap that is already long enough
+        "handle-time cap lifted": {"handle_time_cap": max(scenario.handle_time_cap,
+                                                          scenario.handle_time_needed)},
         "care calls instead of upsell": {
             "outbound_care": scenario.outbound_care + scenario.outbound_upsell,
             "outbound_upsell": 0.0},

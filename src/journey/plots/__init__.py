@@ -11,9 +11,12 @@ Modules: ``satisfaction`` (S around signing with phase bands), ``barriers`` (F, 
 ``hazard`` (exit hazard with the term-end spike), ``loyalty`` (Jones & Sasser map), ``survival``
 (Kaplan–Meier by group with log-rank p), ``value`` (CLV waterfall), ``response`` (a metric's
 dose-response over one driver, and curves over months per scenario, with intervals over
-replications), ``channels`` (a driver's effect by dose shared between the model's channels).
+replications), ``channels`` (a driver's effect by dose shared between the model's channels),
+``attribution`` (Shapley waterfall of a change over journey stages, Shapley beside
+one-at-a-time attributions).
 """
 
+from journey.plots.attribution import attribution_methods, shapley_waterfall
 from journey.plots.barriers import barriers_by_tenure
 from journey.plots.channels import channel_decomposition
 from journey.plots.hazard import hazard_by_tenure
@@ -24,6 +27,7 @@ from journey.plots.survival import survival_by_group
 from journey.plots.value import clv_waterfall
 
 __all__ = [
+    "attribution_methods",
     "barriers_by_tenure",
     "channel_decomposition",
     "clv_waterfall",
@@ -33,5 +37,6 @@ __all__ = [
     "loyalty_map",
     "response_curves",
     "satisfaction_around_signing",
+    "shapley_waterfall",
     "survival_by_group",
 ]
