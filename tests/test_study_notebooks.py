@@ -13,6 +13,7 @@ import pytest
 from journey.study import notebookfile
 from journey.study.kernel import ensure_kernel
 from journey.study.locate import Study
+from journey.study.reference import compare_metrics, read_reference_metrics
 from journey.study.runner import run_study, study_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,14 +48,18 @@ def test_study_conventions(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_smoke_run_with_tiny_parameters(path, tmp_path):
+def test_default_run_reproduces_its_committed_reference(path, tmp_path):
+    """The default run of every study regenerates the metrics committed in
+    reports/<study>/reference/ (journey run --all --reference) within rtol 1e-6, atol 1e-9,
+    and writes figures and its report."""
     skip_without_data(path)
-    _, specs = study_parameters(Study(path.stem, path))
-    tiny = [f"{s.name}={TINY[s.name]}" for s in specs if s.name in TINY]
-    result = run_study(str(path), tiny, reports=tmp_path)
+    ref = read_reference_metrics(ROOT / "reports", path.stem)
+    assert ref is not None, (f"no reference for {path.stem}: run journey run {path.stem}"
+                             " --reference and commit reports/<study>/reference/")
+    result = run_study(str(path), [], reports=tmp_path)
     assert result.status == "ok"
     metrics = json.loads((result.path / "metrics.json").read_text())
-    assert metrics, "the study records its metrics"
+    assert not compare_metrics(metrics, ref), "\n".join(compare_metrics(metrics, ref))
     assert list((result.path / "figures").glob("*.png")), "the study saves its figures"
     assert (result.path / f"{path.stem}.html").stat().st_size > 10_000
 

@@ -41,7 +41,8 @@ def _metrics_line(metrics: dict, names: list[str] | None = None) -> str:
 
 @app.command("run")
 def run_cmd(
-    study: Annotated[str, typer.Argument(help="Study name in notebooks/ or a .ipynb path.")],
+    study: Annotated[str | None, typer.Argument(
+        help="Study name in notebooks/ or a .ipynb path (or --all).")] = None,
     param: ParamOpt = None,
     file: Annotated[list[str] | None, typer.Option(
         "-f", "--file", help="YAML file of parameters (repeatable; -p wins).")] = None,
@@ -52,19 +53,50 @@ def run_cmd(
         "--timeout", help="Seconds allowed per cell.", min=0.1)] = None,
     show_code: Annotated[bool, typer.Option(
         "--show-code", help="Keep code cells in the HTML report.")] = False,
+    all_studies: Annotated[bool, typer.Option(
+        "--all", help="Run every study in notebooks/ at its defaults.")] = False,
+    reference: Annotated[bool, typer.Option(
+        "--reference", help="Also store the run as reports/<study>/reference/ (default"
+                            " parameters only).")] = False,
     reports: ReportsOpt = None,
 ) -> None:
     """Run a study notebook with typed parameters into reports/<study>/<run-id>/."""
+    if all_studies == (study is not None):
+        _fail("give a study name or --all")
+    if reference and (param or file):
+        _fail("--reference stores default runs only: drop -p / -f")
+    if all_studies:
+        from journey.study.locate import list_studies
+
+        if param or file or explain:
+            _fail("--all runs every study at its defaults: drop -p / -f / --explain")
+        failed = [s.name for s in list_studies()
+                  if not _run_one(s.name, [], [], force, False, timeout, show_code, reference,
+                                  reports)]
+        if failed:
+            _fail(f"{len(failed)} stud{'y' if len(failed) == 1 else 'ies'} failed:"
+                  f" {', '.join(failed)}", code=1)
+        return
+    if not _run_one(study, param or [], file or [], force, explain, timeout, show_code,
+                    reference, reports, fail_fast=True):
+        raise typer.Exit(1)
+
+
+def _run_one(study: str, param: list[str], file: list[str], force: bool, explain: bool,
+             timeout: float | None, show_code: bool, reference: bool, reports: str | None,
+             fail_fast: bool = False) -> bool:
+    """Run (or reuse) one study and print its line; False when the notebook failed."""
     from journey.study import cache
     from journey.study.runner import StudyFailed, StudyUsageError, execute_plan, plan_run
 
     try:
-        plan = plan_run(study, param or [], file or [], reports=reports)
+        plan = plan_run(study, param, file, reports=reports)
     except StudyUsageError as exc:
         _fail(str(exc))
     if explain:
         print(cache.explain(plan.study_dir, plan.key, force=force))
-        return
+        return True
+    from journey.study.index import build_index
     from journey.study.kernel import KernelError
 
     try:
@@ -72,22 +104,27 @@ def run_cmd(
     except KernelError as exc:
         _fail(str(exc))
     except StudyFailed as exc:
-        from journey.study.index import build_index
-
         build_index(plan.reports)
-        _fail(str(exc), code=1)
+        if fail_fast:
+            _fail(str(exc), code=1)
+        print(f"journey: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return False
     if result.status == "cached":
         print(f"{plan.study.name}: run {result.run_id} is up to date, skipped "
               f"({result.path}); --force reruns, --explain says why")
     else:
-        from journey.study.index import build_index
-
         build_index(plan.reports)
         print(f"{plan.study.name}: run {result.run_id} done in {result.seconds:.1f} s → "
               f"{result.path}")
     line = _metrics_line(result.metrics, result.manifest.get("headline_metrics"))
     if line:
         print(f"  {line}")
+    if reference:
+        from journey.study.reference import write_reference
+
+        out = write_reference(result.path, plan.reports, plan.study.name)
+        print(f"  reference stored in {out}")
+    return True
 
 
 @app.command("sweep")

@@ -93,7 +93,7 @@ def study_runs(study_dir: Path) -> list[dict[str, Any]]:
     runs = []
     if study_dir.is_dir():
         for d in study_dir.iterdir():
-            if d.is_dir() and not d.name.startswith(".") and d.name != "failed":
+            if d.is_dir() and not d.name.startswith(".") and d.name not in ("failed", "reference"):
                 m = read_manifest(d)
                 if m:
                     runs.append(m)

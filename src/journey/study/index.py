@@ -32,7 +32,8 @@ def collect(reports: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
     for sdir in sorted(p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".")):
         runs, failed = [], []
         for d in sdir.iterdir():
-            if d.is_dir() and not d.name.startswith(".") and (d / "manifest.json").exists():
+            if (d.is_dir() and not d.name.startswith(".") and d.name != "reference"
+                    and (d / "manifest.json").exists()):
                 m = read_manifest(d)
                 if m:
                     m["_dir"], m["_metrics"] = d, metrics_of(d)
