@@ -145,7 +145,15 @@ def check_preset(name: str, n_customers: int = DEFAULT_SIZE["n_customers"],
     from journey.simulate import simulate
 
     sc = load_preset(name)
-    values = measure(simulate(sc, n_customers, months, seed), sc)
+    return against_bands(simulate(sc, n_customers, months, seed), sc, name)
+
+
+def against_bands(j: Journeys, scenario: Scenario, preset: str) -> pd.DataFrame:
+    """A cohort's figures (:func:`measure`) against the bands of ``preset``: one row per band
+    with columns figure, value, lo, hi, inside, kind, source."""
+    if preset not in BANDS:
+        raise ValueError(f"preset {preset!r} has no bands; expected one of {', '.join(BANDS)}")
+    values = measure(j, scenario)
     return pd.DataFrame([{"figure": b.figure, "value": values.get(b.figure, math.nan),
                           "lo": b.lo, "hi": b.hi, "inside": b.holds(values.get(b.figure, math.nan)),
-                          "kind": b.kind, "source": b.source} for b in BANDS[name]])
+                          "kind": b.kind, "source": b.source} for b in BANDS[preset]])

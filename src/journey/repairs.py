@@ -87,7 +87,7 @@ def repaired_scenarios(scenario: Scenario, updates: dict[str, dict[str, float]]
 
 
 def repair_effects(scenario: Scenario, n_customers: int, months: int, seeds: Sequence[int],
-                   economics: metrics.Economics | None = None) -> pd.DataFrame:
+                   economics: metrics.Economics | None = None, k: int = 6) -> pd.DataFrame:
     """Every repair against the cohort as is, once per seed (common random numbers within a
     seed).
 
@@ -95,7 +95,9 @@ def repair_effects(scenario: Scenario, n_customers: int, months: int, seeds: Seq
     customers still a customer at the end of the last month), ``clv`` (per signed customer),
     ``value_per_prospect`` and ``gain`` (``V(variant) − V(as is)`` per prospect, 0 for the
     cohort as is), all over the ``months`` followed, with ``economics`` (default: the
-    scenario's, :meth:`journey.metrics.Economics.from_scenario`).
+    scenario's, :meth:`journey.metrics.Economics.from_scenario`), and ``S_drop`` (the
+    within-customer satisfaction drop from signing to month ``k``,
+    :func:`journey.metrics.satisfaction_drop`).
     """
     seeds = [int(s) for s in seeds]
     if not seeds:
@@ -107,7 +109,8 @@ def repair_effects(scenario: Scenario, n_customers: int, months: int, seeds: Seq
         variants = repaired_scenarios(scenario, repair_updates(scenario, as_is))
         for name, sc in variants.items():
             cohort = as_is if name == "as is" else simulate(sc, n_customers, months, seed)
-            rows.append({"seed": seed, "variant": name, **_value(cohort, as_is, econ)})
+            rows.append({"seed": seed, "variant": name, **_value(cohort, as_is, econ),
+                         "S_drop": metrics.satisfaction_drop(cohort.panel, k)})
     return pd.DataFrame(rows)
 
 
