@@ -7,6 +7,8 @@
 | ``survival`` | Kaplan-Meier, log-rank |
 | ``cox`` | Cox PH (exact grouped-time Breslow / Efron) |
 | ``hazard`` | discrete-time exit hazard with satisfaction x barrier interaction |
+| ``measurement`` | satisfaction from survey ratings and the event log (state-space filter) |
+| ``observed_hazard`` | the exit hazard from ratings and events (regression calibration) |
 | ``satisfaction`` | ordinal ratings (OrderedModel), MixedLM honeymoon drop |
 | ``sbg`` | shifted-beta-geometric retention, projection, DERL |
 | ``bgnbd`` / ``gammagamma`` | BG/NBD transactions, Gamma-Gamma spend |
@@ -18,6 +20,8 @@ from journey.models.bgnbd import fit_bgnbd
 from journey.models.cox import fit_cox
 from journey.models.gammagamma import fit_gammagamma
 from journey.models.hazard import fit_exit_hazard
+from journey.models.measurement import fit_satisfaction_measurement
+from journey.models.observed_hazard import fit_observed_hazard
 from journey.models.pls import fit_pls
 from journey.models.satisfaction import fit_honeymoon, fit_ordinal
 from journey.models.sbg import fit_sbg
@@ -30,8 +34,10 @@ __all__ = [
     "fit_exit_hazard",
     "fit_gammagamma",
     "fit_honeymoon",
+    "fit_observed_hazard",
     "fit_ordinal",
     "fit_pls",
+    "fit_satisfaction_measurement",
     "fit_sbg",
     "kaplan_meier",
     "logrank_test",
