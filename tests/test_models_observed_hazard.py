@@ -246,6 +246,7 @@ def test_carry_forward_ratings_by_hand() -> None:
 
 # --------------------------------------------------------------------- recovery from ratings
 
+@pytest.mark.slow
 def test_recovery_from_survey_ratings_20_seeds(recovery_scenario) -> None:
     """Coverage of αS and αSB over 20 cohorts (4,000 prospects, 30 months), no bias in their
     mean; the last-rating-carried-forward fit on the same cohorts
