@@ -338,9 +338,9 @@ def fit_observed_hazard(
         raise JourneyDataError("panel: no exits in the rows used; the hazard is not estimable")
     design = design.drop(columns=[_VAR])
     const = [c for c in design.columns if c != "const" and np.ptp(design[c].to_numpy()) == 0]
-    if "B" in const:
-        raise JourneyDataError("panel: the barrier does not vary over the rows used; its"
-                               " effects are not identifiable")
+    if "B" in const or "gap" in const:
+        raise JourneyDataError("panel: the estimated satisfaction or the barrier does not vary"
+                               " over the rows used; their effects are not identifiable")
     design = design.drop(columns=const)
     cells_t = panel.loc[design.index, "month"].to_numpy().astype(np.int64)
     cells_i = np.searchsorted(grid.ids, panel.loc[design.index, "customer_id"].to_numpy())
