@@ -40,6 +40,11 @@ and are not iterative (Converged prints "closed form"). For Kaplan–Meier the m
 error is not estimated (NaN); its interval is the set of times whose pointwise interval of S(t)
 contains ½. For the log-rank test the statistic has no standard error; its p-value is the
 test's.
+
+The exit hazard can also be fitted from what a researcher observes: ``fit_observed_hazard``
+(:mod:`journey.models.observed_hazard`) uses survey ratings and the event log through the
+measurement model ``fit_satisfaction_measurement`` (:mod:`journey.models.measurement`), by
+regression calibration with a customer bootstrap of both stages.
 """
 
 from journey.errors import ConvergenceWarning, ScaleWarning
@@ -49,6 +54,8 @@ from journey.models.competing import CumulativeIncidenceResult, cumulative_incid
 from journey.models.cox import CoxResult, fit_cox
 from journey.models.gammagamma import GammaGammaResult, fit_gammagamma
 from journey.models.hazard import HazardResult, fit_exit_hazard
+from journey.models.measurement import fit_satisfaction_measurement
+from journey.models.observed_hazard import ObservedHazardResult, fit_observed_hazard
 from journey.models.pls import PLSResult, fit_pls
 from journey.models.satisfaction import HoneymoonResult, OrdinalResult, fit_honeymoon, fit_ordinal
 from journey.models.sbg import SBGResult, fit_sbg
@@ -65,6 +72,7 @@ __all__ = [
     "HoneymoonResult",
     "KaplanMeierResult",
     "LogRankResult",
+    "ObservedHazardResult",
     "OrdinalResult",
     "PLSResult",
     "SBGResult",
@@ -73,10 +81,14 @@ __all__ = [
     "fit_bgnbd",
     "fit_cox",
     "fit_exit_hazard",
+    "fit_observed_hazard",
+    "fit_satisfaction_measurement",
     "fit_gammagamma",
     "fit_honeymoon",
+    "fit_observed_hazard",
     "fit_ordinal",
     "fit_pls",
+    "fit_satisfaction_measurement",
     "fit_sbg",
     "kaplan_meier",
     "logrank_test",
