@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journey.metrics import reach_by_month, reach_retained
+from journey.metrics import dialogue_continuity, reach_by_month, reach_retained
 from journey.schema import JourneyDataError, Journeys
 
 
@@ -53,3 +53,37 @@ def test_reach_by_month():
     out = reach_by_month(P)
     assert out["month"].tolist() == [0, 1, 2, 3]
     np.testing.assert_allclose(out["reachable_share"], [1.0, 0.8, 1 / 4, 1.0])
+
+
+def dialogue_panel():
+    """Exit in month 2: 1 owned (ps .2), 2 platform-only and unreached (ps .8), 3 reachable
+    but gone after month 2 (ps .5), 4 gone before the exit (ps .9, not in dialogue then)."""
+    rows = ([(1, m, True, 0.2) for m in range(4)]
+            + [(2, m, m < 2, 0.8) for m in range(4)]
+            + [(3, m, True, 0.5) for m in range(3)]
+            + [(4, m, True, 0.9) for m in range(2)])
+    return pd.DataFrame(rows, columns=["customer_id", "month", "reachable", "platform_share"])
+
+
+def test_dialogue_continuity_by_hand():
+    p = dialogue_panel()
+    # in dialogue at the exit: 1, 2, 3 (weights .2 + .8 + .5 = 1.5)
+    assert dialogue_continuity(p, exit_month=2) == pytest.approx(0.7 / 1.5)  # 1 and 3 reached
+    assert dialogue_continuity(p, exit_month=2, k=1) == pytest.approx(0.2 / 1.5)  # 3 has left
+    # had the firm stayed, only churn ends a dialogue: 1 and 2 still there a month later
+    assert dialogue_continuity(p.assign(reachable=True), exit_month=2, k=1) == pytest.approx(
+        1.0 / 1.5)
+    ev = pd.DataFrame({"customer_id": [1, 2, 3], "month": 2, "kind": "platform_exit",
+                       "rating": np.nan})
+    assert dialogue_continuity(Journeys(pd.DataFrame(), ev, p), k=1) == pytest.approx(0.2 / 1.5)
+
+
+def test_dialogue_continuity_bad_input():
+    p = dialogue_panel()
+    with pytest.raises(JourneyDataError, match="month 5"):
+        dialogue_continuity(p, exit_month=2, k=3)  # the panel ends at month 3
+    with pytest.raises(ValueError, match="k must be"):
+        dialogue_continuity(p, exit_month=2, k=-1)
+    with pytest.raises(JourneyDataError, match="platform_share"):
+        dialogue_continuity(p.drop(columns="platform_share"), exit_month=2)
+    assert math.isnan(dialogue_continuity(p.assign(platform_share=0.0), exit_month=2))

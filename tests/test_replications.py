@@ -11,6 +11,7 @@ from scipy import stats
 from journey.replications import (
     differences_from,
     dose_response,
+    factor_effect,
     paired_difference,
     replicate,
     replication_seeds,
@@ -125,3 +126,33 @@ def test_response_curves_and_panels_have_labelled_axes():
     shown = [a for a in fig.axes if a.get_visible()]
     assert len(shown) == 3 and [a.get_ylabel() for a in shown][1] == "z (share)"
     assert all(a.get_xlabel() == "fee (months of price)" for a in shown)
+
+
+def test_factor_effect_of_a_factorial_by_hand():
+    # y = 1·a + 2·b + 3·a·b + replication noise shared by every cell of a replication
+    rows = [{"a": a, "b": b, "replication": r, "seed": 10 + r, "y": a + 2 * b + 3 * a * b + r}
+            for a in (0, 1) for b in (0, 1) for r in range(3)]
+    rows[0]["y"] += 0.5  # a = 0, b = 0, replication 0
+    runs = pd.DataFrame(rows)
+    main = factor_effect(runs, "a", 0, 1, ["a", "b"]).set_index("metric").loc["y"]
+    # per replication: mean over b of the effect of a, (1 + 4)/2 = 2.5, -0.25 in replication 0
+    d = np.array([2.25, 2.5, 2.5])
+    assert main["mean"] == pytest.approx(d.mean())
+    half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    assert main["ci_high"] == pytest.approx(d.mean() + half)
+    by_b = factor_effect(runs, "a", 0, 1, ["a", "b"], by="b").set_index(["b", "metric"])
+    assert by_b.loc[(1, "y"), "mean"] == pytest.approx(4.0)  # the interaction: 4 - 1 = 3
+    assert by_b.loc[(1, "y"), "sd"] == pytest.approx(0.0)
+    assert by_b.loc[(0, "y"), "mean"] == pytest.approx((0.5 + 1 + 1) / 3)
+
+
+def test_factor_effect_refuses_an_unbalanced_design():
+    runs = pd.DataFrame({"a": [0, 1, 1], "b": [0, 0, 1], "replication": 0, "y": 1.0})
+    with pytest.raises(ValueError, match="same cells"):
+        factor_effect(runs, "a", 0, 1, ["a", "b"])
+    with pytest.raises(ValueError, match="by must name"):
+        factor_effect(runs, "a", 0, 1, ["a", "b"], by="a")
+    with pytest.raises(ValueError, match="missing"):
+        factor_effect(runs, "c", 0, 1, ["a", "b"])
+    with pytest.raises(ValueError, match="no runs"):
+        factor_effect(runs, "a", 0, 2, ["a", "b"])

@@ -8,7 +8,9 @@ reports each metric's mean with a Student-t 95% interval,
 same at each value of one scenario parameter, with common random numbers across values (the
 same replication seeds at every dose), so the curve's shape is not drawn from noise.
 :func:`paired_difference` gives the effect of moving from one dose to another with the interval
-of the differences paired by replication, which common random numbers make narrow.
+of the differences paired by replication, which common random numbers make narrow;
+:func:`factor_effect` does so for one factor of a factorial design, paired by replication and
+by the levels of the other factors.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["differences_from", "dose_response", "paired_difference", "replicate",
-           "replication_seeds", "summarize_replications"]
+__all__ = ["differences_from", "dose_response", "factor_effect", "paired_difference",
+           "replicate", "replication_seeds", "summarize_replications"]
 
 Measure = Callable[[int], Mapping[str, float]]
 
@@ -127,3 +129,51 @@ def differences_from(runs: pd.DataFrame, baseline: Any, level: float = 0.95) -> 
         raise ValueError("differences_from: expected dose_response output with a dose column")
     out = pd.concat(parts, ignore_index=True)
     return out[["dose", *[c for c in out.columns if c != "dose"]]]
+
+
+def factor_effect(runs: pd.DataFrame, factor: str, low: Any, high: Any,
+                  factors: Sequence[str], by: str | Sequence[str] | None = None,
+                  level: float = 0.95) -> pd.DataFrame:
+    """Effect of moving one factor of a factorial design from ``low`` to ``high``, paired.
+
+    ``runs`` holds one row per design cell and replication: a column per factor in
+    ``factors`` (``factor`` among them), ``replication`` (and ``seed``) and metric columns.
+    For every cell ``c`` of the other factors and replication ``i`` (the same seed in both
+    cells: common random numbers), ``d_{c,i} = y_{c,i}(high) − y_{c,i}(low)``. The effect
+    averages ``d`` over the cells of each ``by`` group, ``d̄_i = mean_c d_{c,i}`` (with
+    ``by=None`` over all of them: the main effect, averaged over the other factors' levels
+    with equal weights), and reports ``mean(d̄) ± t_{n−1,(1+level)/2} · sd(d̄)/√n`` over the
+    replications (:func:`summarize_replications`). ``by`` set to other factors gives the
+    effect at each of their levels (an interaction is a difference between those rows).
+    Montgomery (2017), *Design and Analysis of Experiments*, 9th ed., ch. 5–6, for main
+    effects in factorial designs †; Law (2015) for the paired-t interval †.
+
+    Returns one row per metric (and ``by`` group): metric, n, mean, sd, ci_low, ci_high.
+    """
+    keys = list(dict.fromkeys(factors))
+    groups = [] if by is None else [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*keys, "replication"] if c not in runs.columns]
+    if factor not in keys or missing:
+        raise ValueError(f"factor_effect: expected columns for the factors {keys} (with"
+                         f" factor '{factor}' among them) and replication; missing"
+                         f" {missing or [factor]}")
+    if factor in groups or not set(groups) <= set(keys):
+        raise ValueError(f"factor_effect: by must name other factors of {keys}, got {groups}")
+    others = [c for c in keys if c != factor]
+    index = [*others, "replication"]
+    a, b = (runs.loc[runs[factor] == v].set_index(index) for v in (low, high))
+    for v, part in ((low, a), (high, b)):
+        if part.empty:
+            raise ValueError(f"factor_effect: no runs with {factor} = {v!r}")
+    if not a.index.is_unique or not b.index.is_unique:
+        raise ValueError(f"factor_effect: several runs share one cell of {index}; expected"
+                         " one row per cell and replication")
+    if set(a.index) != set(b.index) or (
+            "seed" in runs.columns and not a["seed"].equals(b["seed"].reindex(a.index))):
+        raise ValueError(f"factor_effect: {factor} = {low!r} and {high!r} do not hold the same"
+                         " cells and replications (seeds); pair only runs of one design")
+    metrics = [c for c in a.columns if c not in (factor, "seed")
+               and pd.api.types.is_numeric_dtype(a[c])]
+    diff = (b[metrics] - a[metrics].reindex(b.index)).reset_index()
+    per_rep = diff.groupby([*groups, "replication"], sort=True)[metrics].mean().reset_index()
+    return summarize_replications(per_rep, level, by=groups or None)

@@ -31,7 +31,7 @@ from journey.metrics.partners import (
     loyal_core_share,
     share_of_wallet_over_time,
 )
-from journey.metrics.platform import reach_by_month, reach_retained
+from journey.metrics.platform import dialogue_continuity, reach_by_month, reach_retained
 from journey.metrics.retention import (
     cliff_ratio,
     cliff_ratio_by_term,
@@ -98,6 +98,7 @@ __all__ = [
     "csat",
     "cumulative_incidence",
     "customer_states",
+    "dialogue_continuity",
     "dick_basu_segments",
     "disconfirmation_by_phase",
     "exits_by_reason",

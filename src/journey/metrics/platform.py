@@ -1,13 +1,25 @@
 """Reach after a platform exit: how many customers the firm can still reach once it leaves an
-external platform that carried part of the dialogue (``panel.reachable``)."""
+external platform that carried part of the dialogue (``panel.reachable``), and how much of the
+platform's dialogue continues on the firm's own channels (``panel.platform_share``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from journey.metrics._tables import TableLike, need, service_rows, table
+from journey.metrics._tables import TableLike, need, table
 from journey.schema import JourneyDataError, Journeys
+
+
+def _service_columns(data: TableLike, what: str, columns: tuple[str, ...]
+                     ) -> dict[str, np.ndarray]:
+    """customer_id, month and ``columns`` of the panel's service rows (``month >= 0``) as
+    arrays, without copying the panel."""
+    panel = table(data, "panel", what)
+    cols = list(dict.fromkeys(["customer_id", "month", *columns]))
+    need(panel, cols, "panel", what)
+    keep = panel["month"].to_numpy() >= 0
+    return {c: panel[c].to_numpy()[keep] for c in cols}
 
 
 def reach_by_month(data: TableLike) -> pd.DataFrame:
@@ -16,16 +28,17 @@ def reach_by_month(data: TableLike) -> pd.DataFrame:
     ``reach(t) = #{reachable at t} / #{in the panel at t}``. Returns columns month, n,
     reachable_share.
     """
-    panel = service_rows(table(data, "panel", "reach_by_month"), "reach_by_month",
-                         ("reachable",))
-    g = panel["reachable"].astype("bool").groupby(panel["month"])
-    out = pd.DataFrame({"n": g.size(), "reachable_share": g.mean()})
-    return out.rename_axis("month").reset_index()
+    p = _service_columns(data, "reach_by_month", ("reachable",))
+    months, where = np.unique(p["month"], return_inverse=True)
+    n = np.bincount(where, minlength=len(months))
+    hits = np.bincount(where, weights=p["reachable"].astype(bool), minlength=len(months))
+    return pd.DataFrame({"month": months, "n": n, "reachable_share": hits / n})
 
 
-def _exit_months(data: TableLike, exit_month: int | None, ids: np.ndarray) -> pd.Series:
+def _exit_months(data: TableLike, exit_month: int | None, ids: np.ndarray) -> np.ndarray:
+    """The month of the firm's platform exit for each row's customer (float, NaN if none)."""
     if exit_month is not None:
-        return pd.Series(int(exit_month), index=np.unique(ids))
+        return np.full(len(ids), float(int(exit_month)))
     if not isinstance(data, Journeys):
         raise ValueError("exit_month is needed when data is a panel DataFrame (no events table)")
     ev = data.events
@@ -37,7 +50,14 @@ def _exit_months(data: TableLike, exit_month: int | None, ids: np.ndarray) -> pd
             " cohort where the firm leaves a platform"
         )
     e = ev.loc[is_exit]
-    return e["month"].groupby(e["customer_id"]).min()
+    return e["month"].groupby(e["customer_id"]).min().reindex(ids).to_numpy("float64")
+
+
+def _at(p: dict[str, np.ndarray], mi: np.ndarray, shift: int, column: str
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """(customer ids, ``column``) of the rows at month ``m_i + shift`` of each customer."""
+    sel = p["month"] == mi + shift
+    return p["customer_id"][sel], p[column][sel]
 
 
 def reach_retained(data: TableLike, exit_month: int | None = None, after: int = 0) -> float:
@@ -51,19 +71,54 @@ def reach_retained(data: TableLike, exit_month: int | None = None, after: int = 
     """
     if after < 0:
         raise ValueError(f"after must be a number of months >= 0, got {after}")
-    panel = service_rows(table(data, "panel", "reach_retained"), "reach_retained",
-                         ("reachable",))
-    cid = panel["customer_id"].to_numpy()
-    m = _exit_months(data, exit_month, cid)
-    mi = m.reindex(cid).to_numpy("float64")
-    month = panel["month"].to_numpy()
-    reach = panel["reachable"].to_numpy(dtype=bool)
-    is_before = month == mi - 1
-    is_after = month == mi + after
-    before = pd.Series(reach[is_before], index=cid[is_before])
-    post = pd.Series(reach[is_after], index=cid[is_after])
-    both = before.index.intersection(post.index)
-    denom = before.loc[both].sum()
+    p = _service_columns(data, "reach_retained", ("reachable",))
+    mi = _exit_months(data, exit_month, p["customer_id"])
+    ids_b, r_b = _at(p, mi, -1, "reachable")
+    ids_a, r_a = _at(p, mi, after, "reachable")
+    both = np.intersect1d(ids_b, ids_a)
+    denom = r_b[np.isin(ids_b, both)].astype(bool).sum()
     if denom == 0:
         return float("nan")
-    return float(post.loc[both].sum() / denom)
+    return float(r_a[np.isin(ids_a, both)].astype(bool).sum() / denom)
+
+
+def dialogue_continuity(data: TableLike, exit_month: int | None = None, k: int = 0) -> float:
+    """Share of the platform's dialogue that continues on owned channels ``k`` months after
+    the firm leaves the platform.
+
+    ``DC(k) = Σ_{i∈A} ps_i · a_i(m_i + k) · r_i(m_i + k) / Σ_{i∈A} ps_i``, where ``m_i`` is
+    the month (since signing) of the firm's exit for customer i (its ``platform_exit`` event,
+    or ``exit_month`` for all), ``A`` the customers in the panel at ``m_i`` (alive at the
+    start of the exit month: in dialogue when the firm left), ``ps_i`` the share of i's
+    dialogue with the firm carried by the platform (``panel.platform_share``), ``a_i(t) = 1``
+    when i is still in the panel at month t and ``r_i(t) = 1`` when the firm can reach i
+    then (``panel.reachable``).
+
+    Each customer's dialogue counts with the weight the platform had in it, so a customer who
+    talked to the firm only there weighs more than one who used it now and then; a customer
+    who leaves the firm within the k months, or whom it can no longer reach, ends that
+    dialogue. ``DC(0)`` is the dialogue-weighted reach at the exit; unlike
+    :func:`reach_retained` (a share of customers, conditional on staying), ``DC(k)`` falls with
+    churn, so compare it with the same cohort had the firm stayed on the platform (where
+    ``r = 1``: only churn ends a dialogue). Seed document 001: "dialogue, once started, cannot
+    be switched off". ``NaN`` when nobody in ``A`` used the platform.
+    """
+    if not (isinstance(k, int | np.integer) and k >= 0):
+        raise ValueError(f"k must be a whole number of months >= 0, got {k!r}")
+    p = _service_columns(data, "dialogue_continuity", ("reachable", "platform_share"))
+    mi = _exit_months(data, exit_month, p["customer_id"])
+    last = int(p["month"].max()) if p["month"].size else -1
+    need_month = int(np.nanmax(mi)) + k if np.isfinite(mi).any() else k
+    if need_month > last:
+        raise JourneyDataError(
+            f"panel: dialogue_continuity needs month {need_month} (the exit month plus"
+            f" k = {k}); the panel ends at month {last}"
+        )
+    ids_a, ps = _at(p, mi, 0, "platform_share")
+    ids_k, r_k = _at(p, mi, k, "reachable")
+    weight = ps.astype("float64")
+    denom = float(weight.sum())
+    if denom == 0:
+        return float("nan")
+    going = np.isin(ids_a, ids_k[r_k.astype(bool)])
+    return float(weight[going].sum() / denom)
