@@ -8,7 +8,8 @@ reports each metric's mean with a Student-t 95% interval,
 same at each value of one scenario parameter, with common random numbers across values (the
 same replication seeds at every dose), so the curve's shape is not drawn from noise.
 :func:`paired_difference` gives the effect of moving from one dose to another with the interval
-of the differences paired by replication, which common random numbers make narrow.
+of the differences paired by replication, which common random numbers make narrow;
+:func:`paired_contrast` any linear combination of doses (e.g. a difference in differences).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["differences_from", "dose_response", "paired_difference", "replicate",
+__all__ = ["differences_from", "dose_response", "paired_contrast", "paired_difference",
+           "replicate",
            "replication_seeds", "summarize_replications"]
 
 Measure = Callable[[int], Mapping[str, float]]
@@ -127,3 +129,39 @@ def differences_from(runs: pd.DataFrame, baseline: Any, level: float = 0.95) -> 
         raise ValueError("differences_from: expected dose_response output with a dose column")
     out = pd.concat(parts, ignore_index=True)
     return out[["dose", *[c for c in out.columns if c != "dose"]]]
+
+
+def paired_contrast(runs: pd.DataFrame, weights: Mapping[Any, float],
+                    level: float = 0.95) -> pd.DataFrame:
+    """A linear contrast of doses, paired by replication: for every metric of
+    :func:`dose_response` output, ``d_i = Σ_k c_k · y_i(k)`` over the doses ``k`` of
+    ``weights`` (dose → ``c_k``) in each replication ``i``, summarised as
+    :func:`summarize_replications` does (``mean(d) ± t_{n−1,(1+level)/2} · sd(d)/√n``).
+
+    ``{high: 1, low: −1}`` is :func:`paired_difference`; ``{a: 1, a0: −1, b: −1, b0: 1}`` is
+    the difference in differences: how much more the change from ``a0`` to ``a`` is than the
+    change from ``b0`` to ``b`` (e.g. a competitor's effect in one market against another).
+
+    Returns one row per metric: metric, n, mean, sd, ci_low, ci_high.
+    """
+    if not weights:
+        raise ValueError("paired_contrast: weights is empty; expected dose -> coefficient")
+    if not {"dose", "replication"} <= set(runs.columns):
+        raise ValueError("paired_contrast: expected dose_response output with columns dose"
+                         f" and replication, got {', '.join(map(str, runs.columns))}")
+    parts = {}
+    for d in weights:
+        part = runs.loc[runs["dose"] == d].set_index("replication")
+        if part.empty:
+            raise ValueError(f"paired_contrast: no runs at dose {d!r}")
+        parts[d] = part
+    first = next(iter(parts.values()))
+    for d, part in parts.items():
+        if sorted(part.index) != sorted(first.index) or (
+                "seed" in runs.columns and not part["seed"].reindex(first.index).equals(
+                    first["seed"])):
+            raise ValueError(f"paired_contrast: dose {d!r} does not hold the same replications"
+                             " (seeds) as the others; pair only runs of one sweep")
+    metrics = [c for c in first.columns if c not in ("dose", "seed")]
+    total = sum(float(c) * parts[d][metrics].reindex(first.index) for d, c in weights.items())
+    return summarize_replications(total.reset_index(), level)
