@@ -180,11 +180,20 @@ def core_erosion(data: Journeys, entry: int, horizon: int,
     (``rest_after``). Comparing a cohort with a competitor to the same cohort without one
     (common random numbers) gives the erosion the competitor causes.
     """
+    _check_months(entry, horizon)
+    return _erosion(core_share_by_month(data, entry - 1, core_share), entry, horizon)
+
+
+def _check_months(entry: int, horizon: int) -> None:
     if entry < 1:
         raise ValueError(f"parameter 'entry' must be a service month >= 1, got {entry}")
     if horizon < 0:
         raise ValueError(f"parameter 'horizon' must be >= 0, got {horizon}")
-    curve = core_share_by_month(data, entry - 1, core_share).set_index("month")
+
+
+def _erosion(curve: pd.DataFrame, entry: int, horizon: int) -> dict[str, float]:
+    """:func:`core_erosion` read off a :func:`core_share_by_month` curve."""
+    curve = curve.set_index("month")
     after = entry + horizon
     if after not in curve.index:
         raise JourneyDataError(f"panel: core_erosion needs service month {after} (entry "
@@ -226,35 +235,41 @@ def community_sweep(scenarios: Mapping[Hashable, Scenario], *, n_customers: int,
     """
     if not scenarios:
         raise ValueError("community_sweep: scenarios is empty; expected name -> Scenario")
+    _check_months(entry, horizon)
     months = entry + horizon + 1
     rows, curves = [], []
     for dose, sc in scenarios.items():
         for i, s in enumerate(replication_seeds(seed, replications)):
             data = simulate(sc, n_customers, months, s)
+            curve = core_share_by_month(data, entry - 1, core_share)
             out = {"dose": dose, "replication": i, "seed": s,
-                   **core_erosion(data, entry, horizon, core_share),
+                   **_erosion(curve, entry, horizon),
                    "bond_before": _mean_bond(data, entry - 1),
                    **_cohort_wide(data, entry + horizon, core_share)}
             if measure is not None:
                 out.update({k: float(v) for k, v in measure(data).items()})
             rows.append(out)
-            curves.append(core_share_by_month(data, entry - 1, core_share)
-                          .assign(dose=dose, replication=i, seed=s))
+            curves.append(curve.assign(dose=dose, replication=i, seed=s))
     curve = pd.concat(curves, ignore_index=True)
     return CommunityRuns(pd.DataFrame(rows),
                          curve[["dose", "replication", "seed", "month", "core", "rest", "all"]])
 
 
 def _cohort_wide(data: Journeys, month: int, top: float) -> dict[str, float]:
+    """Volume share of all partners signed, and the top partners' share of the firm's volume
+    (read on that month's rows alone: it needs no other month)."""
     sow = share_of_wallet_over_time(data).set_index("month")
+    rows = data.panel.loc[data.panel["month"].to_numpy() == month]
     return {"volume_share_after": float(sow.loc[month, "volume_share"]),
-            "concentration_after": loyal_core_share(data, top, month)}
+            "concentration_after": loyal_core_share(
+                Journeys(data.customers, data.events, rows), top, month)}
 
 
 def _mean_bond(data: Journeys, month: int) -> float:
     """Mean latent bond ``R`` of the partners alive at the end of ``month`` (model-only)."""
-    ids = np.intersect1d(_alive_at_end(data, month, "bond_before"),
-                         _sow_wide(data, "bond_before").index.to_numpy())
+    c = data.customers
+    partners = c.loc[c["is_partner"].to_numpy(dtype=bool), "customer_id"].to_numpy()
+    ids = np.intersect1d(_alive_at_end(data, month, "bond_before"), partners)
     p = data.panel
     need(p, ["R"], "panel", "bond_before (the simulator's latent bond)")
     at = p.loc[(p["month"].to_numpy() == month) & np.isin(p["customer_id"].to_numpy(), ids)]
