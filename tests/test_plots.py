@@ -326,3 +326,19 @@ def test_draws_into_a_given_axes(telecom_small):
     assert plots.hazard_by_tenure(telecom_small, ax=ax1) is fig
     assert len(ax2.collections) == 3 and len(ax1.get_lines()) >= 3
     assert not math.isnan(ax1.get_ylim()[1])
+
+
+def test_detection_bars_are_the_means_with_their_intervals():
+    summary = pd.DataFrame({
+        "metric": ["d.precision", "d.recall", "d.f1", "n.precision", "n.recall", "n.f1"],
+        "mean": [0.7, 0.5, 0.58, 0.3, 0.2, 0.24],
+        "ci_low": [0.6, 0.4, 0.5, 0.25, 0.15, 0.2],
+        "ci_high": [0.8, 0.6, 0.66, 0.35, 0.25, 0.28]})
+    fig = plots.detection_scores(summary, {"d": "detector", "n": "naive"}, base_rate=0.27)
+    ax = fig.axes[0]
+    heights = [round(p.get_height(), 6) for p in ax.patches]
+    assert heights == [0.7, 0.3, 0.5, 0.2, 0.58, 0.24]  # one colour (measure) after another
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["detector", "naive"]
+    assert ax.get_ylabel() and ax.get_xlabel()
+    with pytest.raises(JourneyDataError, match="x.f1"):
+        plots.detection_scores(summary, {"x": "missing"})

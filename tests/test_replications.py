@@ -12,6 +12,7 @@ from journey.replications import (
     differences_from,
     dose_response,
     factor_effect,
+    paired_contrast,
     paired_difference,
     replicate,
     replication_seeds,
@@ -156,3 +157,24 @@ def test_factor_effect_refuses_an_unbalanced_design():
         factor_effect(runs, "c", 0, 1, ["a", "b"])
     with pytest.raises(ValueError, match="no runs"):
         factor_effect(runs, "a", 0, 2, ["a", "b"])
+
+
+def test_paired_contrast_by_hand():
+    # two markets (a, b), each with and without a shock, three replications on common seeds
+    y = {"a": [5.0, 6.0, 9.0], "a0": [4.0, 4.0, 6.0], "b": [3.0, 2.0, 4.0], "b0": [2.0, 2.0, 3.0]}
+    runs = pd.DataFrame([{"dose": d, "replication": i, "seed": 10 + i, "x": v}
+                         for d, vals in y.items() for i, v in enumerate(vals)])
+    did = paired_contrast(runs, {"a": 1, "a0": -1, "b": -1, "b0": 1}).set_index("metric")
+    d = np.array([(5 - 4) - (3 - 2), (6 - 4) - (2 - 2), (9 - 6) - (4 - 3)], dtype=float)
+    half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    assert did.loc["x", "mean"] == pytest.approx(d.mean())
+    assert did.loc["x", "ci_high"] == pytest.approx(d.mean() + half)
+    two = paired_contrast(runs, {"a": 1, "a0": -1}).set_index("metric")
+    ref = paired_difference(runs, "a0", "a").set_index("metric")
+    assert two.loc["x", "mean"] == pytest.approx(ref.loc["x", "mean"])
+    assert two.loc["x", "ci_low"] == pytest.approx(ref.loc["x", "ci_low"])
+    with pytest.raises(ValueError, match="no runs at dose 'c'"):
+        paired_contrast(runs, {"a": 1, "c": -1})
+    other = runs.assign(seed=np.where(runs["dose"] == "b", 99, runs["seed"]))
+    with pytest.raises(ValueError, match="same replications"):
+        paired_contrast(other, {"a": 1, "b": -1})

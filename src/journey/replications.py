@@ -11,6 +11,7 @@ same replication seeds at every dose), so the curve's shape is not drawn from no
 of the differences paired by replication, which common random numbers make narrow;
 :func:`factor_effect` does so for one factor of a factorial design, paired by replication and
 by the levels of the other factors.
+:func:`paired_contrast` any linear combination of doses (e.g. a difference in differences).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["differences_from", "dose_response", "factor_effect", "paired_difference",
-           "replicate", "replication_seeds", "summarize_replications"]
+__all__ = ["differences_from", "dose_response", "factor_effect", "paired_contrast",
+           "paired_difference", "replicate", "replication_seeds", "summarize_replications"]
 
 Measure = Callable[[int], Mapping[str, float]]
 
@@ -177,3 +178,39 @@ def factor_effect(runs: pd.DataFrame, factor: str, low: Any, high: Any,
     diff = (b[metrics] - a[metrics].reindex(b.index)).reset_index()
     per_rep = diff.groupby([*groups, "replication"], sort=True)[metrics].mean().reset_index()
     return summarize_replications(per_rep, level, by=groups or None)
+
+
+def paired_contrast(runs: pd.DataFrame, weights: Mapping[Any, float],
+                    level: float = 0.95) -> pd.DataFrame:
+    """A linear contrast of doses, paired by replication: for every metric of
+    :func:`dose_response` output, ``d_i = Σ_k c_k · y_i(k)`` over the doses ``k`` of
+    ``weights`` (dose → ``c_k``) in each replication ``i``, summarised as
+    :func:`summarize_replications` does (``mean(d) ± t_{n−1,(1+level)/2} · sd(d)/√n``).
+
+    ``{high: 1, low: −1}`` is :func:`paired_difference`; ``{a: 1, a0: −1, b: −1, b0: 1}`` is
+    the difference in differences: how much more the change from ``a0`` to ``a`` is than the
+    change from ``b0`` to ``b`` (e.g. a competitor's effect in one market against another).
+
+    Returns one row per metric: metric, n, mean, sd, ci_low, ci_high.
+    """
+    if not weights:
+        raise ValueError("paired_contrast: weights is empty; expected dose -> coefficient")
+    if not {"dose", "replication"} <= set(runs.columns):
+        raise ValueError("paired_contrast: expected dose_response output with columns dose"
+                         f" and replication, got {', '.join(map(str, runs.columns))}")
+    parts = {}
+    for d in weights:
+        part = runs.loc[runs["dose"] == d].set_index("replication")
+        if part.empty:
+            raise ValueError(f"paired_contrast: no runs at dose {d!r}")
+        parts[d] = part
+    first = next(iter(parts.values()))
+    for d, part in parts.items():
+        if sorted(part.index) != sorted(first.index) or (
+                "seed" in runs.columns and not part["seed"].reindex(first.index).equals(
+                    first["seed"])):
+            raise ValueError(f"paired_contrast: dose {d!r} does not hold the same replications"
+                             " (seeds) as the others; pair only runs of one sweep")
+    metrics = [c for c in first.columns if c not in ("dose", "seed")]
+    total = sum(float(c) * parts[d][metrics].reindex(first.index) for d, c in weights.items())
+    return summarize_replications(total.reset_index(), level)

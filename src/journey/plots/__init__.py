@@ -13,12 +13,14 @@ Modules: ``satisfaction`` (S around signing with phase bands), ``barriers`` (F, 
 dose-response over one driver, and curves over months per scenario, with intervals over
 replications), ``channels`` (a driver's effect by dose shared between the model's channels),
 ``attribution`` (Shapley waterfall of a change over journey stages, Shapley beside
-one-at-a-time attributions).
+one-at-a-time attributions), ``community`` (precision, recall and F1 of detectors of a partner
+community).
 """
 
 from journey.plots.attribution import attribution_methods, shapley_waterfall
 from journey.plots.barriers import barriers_by_tenure
 from journey.plots.channels import channel_decomposition
+from journey.plots.community import detection_scores
 from journey.plots.hazard import hazard_by_tenure
 from journey.plots.loyalty import loyalty_map
 from journey.plots.response import dose_response, dose_response_panels, response_curves
@@ -31,6 +33,7 @@ __all__ = [
     "barriers_by_tenure",
     "channel_decomposition",
     "clv_waterfall",
+    "detection_scores",
     "dose_response",
     "dose_response_panels",
     "hazard_by_tenure",
