@@ -96,3 +96,15 @@ def test_a_moment_that_never_moves_gets_a_finite_weight():
 
     cov = np.diag([0.0, 4e-6])
     assert _variance_floor(cov, 1000).tolist() == [1e-6, 4e-6]
+
+
+def test_a_twin_that_cannot_fit_says_so(observed):
+    """A telecom cohort calibrated through a scenario without a term (one parameter free)
+    cannot reproduce the term-end exodus: the report says the loss is beyond chance."""
+    start = load_preset("subscription")
+    # without term_months in the data the twin keeps the subscription preset's open contract
+    bad = calibrate(type(observed)(observed.customers.drop(columns="term_months"),
+                                   observed.events, observed.panel),
+                    start, ["alpha0"], targets=("survival",), n_customers=4000, seed=3,
+                    max_evals=40)
+    assert any("does not reproduce these moments" in n for n in bad.notes), bad.report()

@@ -342,6 +342,14 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
     if not converged:
         notes.append(f"The search stopped after {res.nfev} simulations without meeting its"
                      " tolerance (raise max_evals).")
+    df = len(observed.names) - len(fit)
+    if df > 0 and res.fun > stats.chi2.ppf(0.99, df):
+        worst = tg["z"].abs().idxmax()
+        notes.append(f"The model does not reproduce these moments: the loss {res.fun:.1f} exceeds"
+                     f" the 99% point {stats.chi2.ppf(0.99, df):.1f} of a chi-square with {df}"
+                     f" degrees of freedom (worst: {worst}, z = {tg.loc[worst, 'z']:+.1f}); free"
+                     " other parameters or calibrate a narrower segment before trusting the"
+                     " twin.")
     if not np.isfinite(cond) or cond > 1e10:
         notes.append("The moments barely move with some parameter (G'WG near singular): it is"
                      " not identified by these targets, and its interval is not reliable.")
