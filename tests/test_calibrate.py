@@ -5,6 +5,7 @@ agree with Greenwood's formula; the command writes a scenario the simulator acce
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -108,3 +109,18 @@ def test_a_twin_that_cannot_fit_says_so(observed):
                     start, ["alpha0"], targets=("survival",), n_customers=4000, seed=3,
                     max_evals=40)
     assert any("does not reproduce these moments" in n for n in bad.notes), bad.report()
+
+
+def test_the_twin_scales_the_presets_costs_with_the_datas_price():
+    from journey.calibrate import _observed_contract
+    from journey.schema import Journeys
+
+    base = load_preset("telecom")
+    c = pd.DataFrame({"customer_id": [0, 1], "tenure_months": [5, 7],
+                      "exit_month": pd.array([4, None], dtype="Int64"), "price": [60.0, 60.0]})
+    twin, notes = _observed_contract(Journeys(c, pd.DataFrame(), pd.DataFrame()), base)
+    ratio = 60.0 / base.price
+    assert twin.price == 60.0
+    assert twin.retention_cost == pytest.approx(base.retention_cost * ratio, rel=1e-3)
+    assert twin.acquisition_cost == pytest.approx(base.acquisition_cost * ratio, rel=1e-3)
+    assert "retention_cost" in notes[0]

@@ -359,7 +359,9 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
 
 
 def _observed_contract(data: Journeys, base: Scenario) -> tuple[Scenario, list[str]]:
-    """The twin keeps what the data observe: their one contract term and their mean price."""
+    """The twin keeps what the data observe: their one contract term and their mean price, with
+    the preset's retention and acquisition costs scaled by the same price ratio (so the margin
+    rate of the preset's economics is kept; docs/model.md, 4.1)."""
     c = data.customers
     changes: dict[str, float | int | str] = {}
     term = _one_term(c) if "term_months" in c.columns else None
@@ -377,6 +379,10 @@ def _observed_contract(data: Journeys, base: Scenario) -> tuple[Scenario, list[s
         price = float(np.nanmean(c.loc[_signed(c), "price"].to_numpy("float64")))
         if np.isfinite(price) and abs(price - base.price) > 1e-9:
             changes["price"] = round(price, 2)
+            if base.price > 0:  # costs scale with the price (docs/model.md, 4.1)
+                ratio = changes["price"] / base.price
+                changes["retention_cost"] = round(base.retention_cost * ratio, 4)
+                changes["acquisition_cost"] = round(base.acquisition_cost * ratio, 4)
     if not changes:
         return base, []
     told = ", ".join(f"{k} {getattr(base, k)} → {v}" for k, v in changes.items())

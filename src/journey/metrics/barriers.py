@@ -2,9 +2,11 @@
 hostage share. The share of exits barriers prevent is a counterfactual (the same cohort
 without barriers) and lives in :mod:`journey.counterfactual`.
 
-Barriers follow Jones, Mothersbaugh & Beatty (2000): financial ``F`` (fees and balances due on
-exit), procedural ``P`` (the effort of switching) and mental/relational ``M`` (bonds and sunk
-investment), each in months of the monthly price; ``B = F + P + M``. ``h`` is the monthly exit
+Barriers follow the switching-cost typology of Burnham, Frels & Mahajan (2003): financial ``F``
+(fees and balances due on exit), procedural ``P`` (the effort of switching) and
+mental/relational ``M`` (bonds and sunk investment), each in months of the monthly price;
+``B = F + P + M``. That barriers hold dissatisfied customers most (the satisfaction × barrier
+interaction) is Jones, Mothersbaugh & Beatty (2000). ``h`` is the monthly exit
 hazard and ``h0`` the hazard the same customer would have without barriers. All of these are
 model state (simulated data only); given real data without them the metrics raise
 :class:`~journey.schema.JourneyDataError`.
