@@ -81,6 +81,7 @@ def test_calibrate_command_writes_a_scenario_the_simulator_accepts(observed, tmp
     (["--fit", "alpha_zero"], "unknown parameter 'alpha_zero'"),
     (["--fit", "alpha0", "--targets", "loyalty"], "unknown moment(s) loyalty"),
     (["--fit", "alpha0", "--segment", "gold"], "no customer in segment 'gold'"),
+    (["--fit", "alpha0", "--max-evals", "0"], "--max-evals must be a whole number"),
 ])
 def test_calibrate_command_refuses_bad_requests(observed, tmp_path, args, message):
     write_journeys(observed, tmp_path / "data")
@@ -124,3 +125,14 @@ def test_the_twin_scales_the_presets_costs_with_the_datas_price():
     assert twin.retention_cost == pytest.approx(base.retention_cost * ratio, rel=1e-3)
     assert twin.acquisition_cost == pytest.approx(base.acquisition_cost * ratio, rel=1e-3)
     assert "retention_cost" in notes[0]
+
+
+def test_several_contract_terms_need_a_segment(observed):
+    from journey.errors import JourneyDataError
+    from journey.schema import Journeys
+
+    c = observed.customers.copy()
+    c.loc[c.index[::2], "term_months"] = 12
+    mixed = Journeys(c, observed.events, observed.panel)
+    with pytest.raises(JourneyDataError, match="several contract terms .* --segment"):
+        calibrate(mixed, load_preset("telecom"), "alpha0", max_evals=5)

@@ -93,8 +93,8 @@ def test_days_become_whole_months_and_km_holds_on_them():
     days = np.array([0, 15, 30, 31, 45, 61, 365, 400])
     event = np.array([1, 0, 1, 1, 0, 1, 0, 1])
     j = from_flat(pd.DataFrame({"d": days, "e": event}), "d", "e", map={"time_unit": "days"})
-    months = np.floor(days * 12 / 365.25).astype(int)  # 30 days is still month 0
-    assert months.tolist() == [0, 0, 0, 1, 1, 2, 11, 13]
+    months = np.floor(days * 12 / 365.25 + 0.5).astype(int)  # the nearest whole month
+    assert months.tolist() == [0, 0, 1, 1, 1, 2, 12, 13]  # 365 days is month 12
     lt = life_table(j).set_index("month")["survival"]
     ref = km(months, event).reindex(lt.index, method="ffill")
     assert np.max(np.abs(lt.to_numpy() - ref.to_numpy())) < 1e-12
@@ -228,3 +228,41 @@ def test_a_survivors_table_becomes_a_cohort_with_the_same_sbg_fit():
     assert np.allclose(a.params, b.params, rtol=1e-7)
     with pytest.raises(JourneyDataError, match="must not rise"):
         from_survivors([10, 8, 9])
+
+
+def test_careless_flat_files_are_refused_not_misread(tmp_path):
+    base = pd.DataFrame({"id": ["00123", "00456", "00789"], "t": [3, 5, 7],
+                         "churn": ["Yes", "No", "yes"], "exit_month": [0, 0, 0]})
+    # an id with leading zeros stays text (kept in source_id), not the number 123
+    j = from_flat(base, "t", "churn", event_value="No", id="id")
+    assert j.customers["source_id"].tolist() == ["00123", "00456", "00789"]
+    # a case variant of the exit value is refused, not silently censored
+    with pytest.raises(JourneyDataError, match="row 2: value 'yes'; expected exactly 'Yes'"):
+        from_flat(base, "t", "churn", event_value="Yes")
+    # a kept column may not overwrite one journey writes
+    with pytest.raises(JourneyDataError, match="exit_month would overwrite"):
+        from_flat(base, "t", "churn", event_value="No", map={"keep": ["exit_month"]})
+    # an events file needs the ids that link it
+    (tmp_path / "c.csv").write_text("cid,month,type\n1,0,complaint\n")
+    events = {"events": {"file": str(tmp_path / "c.csv"), "id": "cid", "time": "month",
+                         "kind": "type", "vocabulary": {"complaint": "problem"}}}
+    with pytest.raises(JourneyDataError, match="--id"):
+        from_flat(base, "t", "churn", event_value="No", map=events)
+    # a duration beyond a century is a unit mistake
+    with pytest.raises(JourneyDataError,
+                       match="row 0: value 1000000000000000.0; expected at most 1,200"):
+        from_flat(base.assign(t=[1e15, 1, 2]), "t", "churn", event_value="No")
+    # float 0/1 flags read as events
+    j = from_flat(base.assign(churn=["1.0", "0.0", "1.0"]), "t", "churn")
+    assert j.customers["exit_month"].notna().tolist() == [True, False, True]
+
+
+def test_validate_refuses_an_exit_outside_the_months_at_risk():
+    from journey.schema import validate
+
+    c = from_flat(churn_file(10), "tenure", "Churn").customers
+    exited = int(np.flatnonzero(c["exit_month"].notna().to_numpy())[0])
+    bad = c.copy()
+    bad.loc[exited, "tenure_months"] = int(bad.loc[exited, "exit_month"]) + 5
+    with pytest.raises(JourneyDataError, match=f"row {exited}: exit in month"):
+        validate(bad, "customers")

@@ -273,7 +273,14 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
     ``on_evaluation(k, loss)`` is called after each simulation (progress bars).
     Formulas and references: module docstring.
     """
-    fit = list(dict.fromkeys(fit))
+    fit = list(dict.fromkeys([fit] if isinstance(fit, str) else fit))
+    targets = (targets,) if isinstance(targets, str) else tuple(targets)
+    if isinstance(max_evals, bool) or int(max_evals) != max_evals or max_evals < 1:
+        raise ScenarioError(f"--max-evals must be a whole number of simulations >= 1, got"
+                            f" {max_evals!r}")
+    if not isinstance(data, Journeys):
+        raise JourneyDataError(f"data: expected journey tables (a Journeys), got"
+                               f" {type(data).__name__}")
     if not fit:
         raise ScenarioError("--fit: name at least one scenario parameter to calibrate")
     bad = [t for t in targets if t not in MOMENTS]
@@ -283,6 +290,7 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
     bounds = [_bounds(p) for p in fit]
     if segment is not None:
         data = _one_segment(data, segment)
+    _one_market(data)
     base, adopted = _observed_contract(data, base)
     spec = _spec(data, base, tuple(targets), horizon, step)
     observed = data_moments(data, spec, n_boot, seed)
@@ -387,6 +395,19 @@ def _observed_contract(data: Journeys, base: Scenario) -> tuple[Scenario, list[s
         return base, []
     told = ", ".join(f"{k} {getattr(base, k)} → {v}" for k, v in changes.items())
     return base.replace(**changes), [f"Taken from the data: {told}."]
+
+
+def _one_market(data: Journeys) -> None:
+    """A scenario describes one market: refuse customers on several contract terms."""
+    c = data.customers
+    if "term_months" not in c.columns:
+        return
+    terms = np.unique(c.loc[_signed(c), "term_months"].to_numpy())
+    if terms.size > 1:
+        raise JourneyDataError(
+            f"customers: several contract terms ({', '.join(map(str, terms))} months); a scenario"
+            " describes one market: calibrate one segment at a time with --segment (journey"
+            " import --group COL writes the segment)")
 
 
 def _one_segment(data: Journeys, segment: str) -> Journeys:

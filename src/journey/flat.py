@@ -11,8 +11,9 @@ Time convention (``docs/model.md``, "Time axis"): months since signing. A custom
 at month ``d``. Either way the customer was at risk in months ``0 … d``, so ``tenure_months =
 d + 1`` and the life table of the imported cohort equals the Kaplan–Meier estimate of
 (duration, event) (Kaplan & Meier 1958): at risk at ``t`` are those with ``d ≥ t``, exits at
-``t`` those with ``d = t`` and the event. Days and weeks are converted to whole months by
-``floor(d · 12 / 365.25)`` and ``floor(d · 7 · 12 / 365.25)``.
+``t`` those with ``d = t`` and the event. Days and weeks are converted to the nearest whole
+month, ``round(d · 12 / 365.25)`` and ``round(d · 7 · 12 / 365.25)`` (365 days is month 12,
+30 days month 1).
 
 The map (a YAML file or a mapping, :class:`FlatMap`) says what flags cannot: the contract term by
 a column's values, the exit reason, survey items (rescaled to the journey's 0–10 ratings), an
@@ -42,9 +43,10 @@ from journey.schema import (
 
 __all__ = ["EventsFile", "FlatMap", "SurveyItem", "from_flat", "from_survivors", "read_flat"]
 
+MAX_MONTHS = 1200  # a century: longer durations are a unit mistake, not a customer
 MONTHS_PER_UNIT = {"months": 1.0, "weeks": 7 * 12 / 365.25, "days": 12 / 365.25}
-TRUE_WORDS = ("yes", "y", "true", "t", "1", "churn", "churned", "exited")
-FALSE_WORDS = ("no", "n", "false", "f", "0")
+TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "churn", "churned", "exited")
+FALSE_WORDS = ("no", "n", "false", "f", "0", "0.0")
 
 
 class _Strict(BaseModel):
@@ -231,10 +233,17 @@ def from_flat(data: pd.DataFrame | str | Path, duration: str, event: str,
         customers["term_months"] = flat.mapped_int(fmap.term, "term")
     if fmap.exit_reason is not None:
         customers["exit_reason"] = flat.reasons(fmap.exit_reason, exited)
+    taken = [col for col in fmap.keep if col in customers.columns or col in CUSTOMERS.names]
+    if taken:
+        raise JourneyDataError(f"map: key 'keep': {', '.join(taken)} would overwrite a column"
+                               " journey writes; rename it in the file or leave it out of keep")
     for col in fmap.keep:
         customers[col] = flat.kept(col)
     events = [flat.survey(item, customers, months) for item in fmap.surveys]
     if fmap.events is not None:
+        if id is None:
+            raise JourneyDataError("map: key 'events': an events file is linked to the customers"
+                                   " by their ids; give the id column with --id (id=...)")
         events.append(_events_file(fmap, base, customers, flat, months))
     return Journeys(conform(customers, CUSTOMERS, f"{where} → customers"),
                     _events(events, where), _empty(PANEL))
@@ -267,6 +276,8 @@ class _Flat:
         return miss
 
     def _fail(self, name: str, row: int, value: Any, expected: str) -> None:
+        if isinstance(value, np.generic):
+            value = value.item()  # 11.0, not np.float64(11.0)
         raise JourneyDataError(f"{self.where}: column '{name}' row {row}: value {value!r};"
                                f" expected {expected}")
 
@@ -290,6 +301,13 @@ class _Flat:
     def months(self, name: str) -> np.ndarray:
         """Whole months since signing from the duration column (see the time convention)."""
         x = self.number(name, lo=0.0)
+        limit = MAX_MONTHS / MONTHS_PER_UNIT[self.fmap.time_unit]
+        long = x > limit
+        if long.any():
+            row = int(np.flatnonzero(long)[0])
+            self._fail(name, row, self.column(name).iloc[row],
+                       f"at most {limit:,.0f} {self.fmap.time_unit} ({MAX_MONTHS // 12} years);"
+                       " is the time unit right (time_unit in the map)?")
         unit = self.fmap.time_unit
         if unit == "months":
             frac = x != np.floor(x)
@@ -299,7 +317,7 @@ class _Flat:
                            "whole months (set time_unit: days or weeks in the map for finer"
                            " durations)")
             return x.astype("int64")
-        return np.floor(x * MONTHS_PER_UNIT[unit] + 1e-9).astype("int64")
+        return np.floor(x * MONTHS_PER_UNIT[unit] + 0.5).astype("int64")
 
     def ids(self, name: str | None) -> np.ndarray:
         if name is None:
@@ -313,9 +331,12 @@ class _Flat:
         if dup.any():
             row = int(np.flatnonzero(dup)[0])
             self._fail(name, row, s.iloc[row], "unique ids (one row per customer)")
-        x = pd.to_numeric(s, errors="coerce").to_numpy("float64")
-        if np.all(np.isfinite(x) & (x >= 0) & (x == np.floor(x)) & (x < 2**53)):
-            return x.astype("int64")
+        text = s.astype("string").str.strip()
+        x = pd.to_numeric(text, errors="coerce").to_numpy("float64")
+        whole = np.isfinite(x) & (x >= 0) & (x == np.floor(x)) & (x < 2**53)
+        if np.all(whole) and (text.to_numpy() == pd.Series(x.astype("int64")).astype(str)
+                              .to_numpy()).all():
+            return x.astype("int64")  # integer ids that read back exactly (no "00123", "1.0")
         self.extra["source_id"] = s.astype("string").str.strip().to_numpy()
         return np.arange(len(s), dtype="int64")
 
@@ -328,6 +349,12 @@ class _Flat:
         text = s.astype("string").str.strip()
         if value is not None:
             hit = (text == str(value).strip()).to_numpy(dtype=bool)
+            folded = (text.str.casefold() == str(value).strip().casefold()).to_numpy(dtype=bool)
+            if (folded & ~hit).any():
+                row = int(np.flatnonzero(folded & ~hit)[0])
+                self._fail(name, row, s.iloc[row], f"exactly {value!r} for an exit (this value"
+                           " differs only in case or spaces; clean the column or choose the"
+                           " spelling)")
             if not hit.any():
                 seen = ", ".join(map(repr, text.unique()[:8]))
                 raise JourneyDataError(f"{self.where}: column '{name}' never holds {value!r}"

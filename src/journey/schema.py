@@ -306,7 +306,22 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
                 f"{where}: column 'month' row {row}: month {m[row]} in courtship;"
                 " expected a negative month (courtship precedes signing at month 0)"
             )
+    if t.name == "customers" and {"exit_month", "tenure_months"} <= set(df.columns):
+        _check_exit_within_tenure(df, where)
     check_unique_key(df, t, where)
+
+
+def _check_exit_within_tenure(df: pd.DataFrame, where: str) -> None:
+    """An exit happens in the last month at risk: ``exit_month = tenure_months − 1``."""
+    exit_m = df["exit_month"].to_numpy(dtype="float64", na_value=np.nan)
+    tenure = df["tenure_months"].to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isnan(exit_m) & (exit_m != tenure - 1)
+    if bad.any():
+        row = _first_row(bad)
+        raise JourneyDataError(
+            f"{where}: column 'exit_month' row {row}: exit in month {exit_m[row]:g} with"
+            f" tenure_months {tenure[row]:g}; expected exit_month = tenure_months - 1 (the exit"
+            " happens in the last month at risk; docs/model.md, time axis)")
 
 
 def check_unique_key(df: pd.DataFrame, table: str | Table, where: str) -> None:
