@@ -178,3 +178,16 @@ def test_cache_key_follows_the_library_source(tmp_path, monkeypatch):
     finally:
         probe.unlink()
     assert after != before and after.split("+")[0] == before.split("+")[0]
+
+
+def test_a_relative_input_file_means_the_users_file(tmp_path, monkeypatch):
+    """-p scenario_file=twin.yaml names the file in the working directory, not in notebooks/."""
+    from journey.scenario import load_preset
+    from journey.study.runner import plan_run
+
+    load_preset("telecom").to_yaml(tmp_path / "twin.yaml")
+    monkeypatch.chdir(tmp_path)
+    plan = plan_run("courtship-and-marriage", ["scenario_file=twin.yaml"], [],
+                    reports=tmp_path / "reports")
+    assert plan.parameters["scenario_file"] == str((tmp_path / "twin.yaml").resolve())
+    assert "scenario_file" in plan.input_files

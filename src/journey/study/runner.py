@@ -111,6 +111,23 @@ def study_parameters(study: Study) -> tuple[dict[str, Any], list[params.ParamSpe
     return nb, specs
 
 
+def _absolute_input_paths(canon: dict[str, Any], notebook_dir: Path) -> dict[str, Any]:
+    """A text parameter naming a file relative to the working directory (and not to the
+    notebook's folder, where the kernel runs) becomes that file's absolute path, so that
+    ``-p scenario_file=twin.yaml`` means the file the user sees."""
+    out = dict(canon)
+    for name, value in canon.items():
+        if isinstance(value, str) and value and "\n" not in value and len(value) < 4096:
+            p = Path(value)
+            try:
+                if (not p.is_absolute() and not (notebook_dir / p).is_file()
+                        and (Path.cwd() / p).is_file()):
+                    out[name] = str((Path.cwd() / p).resolve())
+            except OSError:
+                continue
+    return out
+
+
 def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
     """A YAML file holding a mapping (empty file: ``{}``); ``StudyUsageError`` naming ``what``
     and the file otherwise."""
@@ -157,7 +174,7 @@ def plan_run(study_ref: str, assignments: Sequence[str] = (),
         merged.update(params.parse_assignments(specs, assignments))
         model = params.build_model(specs)
         validated = params.validate_parameters(model, merged)
-        canon = params.canonical(validated)
+        canon = _absolute_input_paths(params.canonical(validated), study.path.parent)
         params.injection_source(canon)  # refuse values without a safe literal form now
     except ValueError as exc:
         raise StudyUsageError(f"{study.name}: {exc}") from None
