@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from journey.models.base import FitResult, new_axes, two_sided_z
-from journey.models.design import numeric_column
+from journey.models.design import numeric_column, require
 from journey.models.survival import group_labels, survival_frame, tally_times
 from journey.schema import JourneyDataError, Journeys, require_columns
 
@@ -225,11 +225,8 @@ def _competing_frame(data: pd.DataFrame | Journeys, duration: str | None, event:
         return _Competing(frame["duration"].to_numpy(), code, causes, grp)
     duration = duration or "duration"
     event = event or "event"
-    for c in (duration, event):
-        if c not in data.columns:
-            raise JourneyDataError(f"data: column '{c}' is missing; expected the "
-                                   + ("duration" if c == duration else "exit cause")
-                                   + " column (or pass duration=/event= names)")
+    require(data, (duration, event), "data", {duration: "duration", event: "exit cause"},
+            " (or pass duration=/event= names)")
     dur = numeric_column(data, duration, "data")
     if (dur < 0).any():
         row = int(np.flatnonzero(dur < 0)[0])

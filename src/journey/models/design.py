@@ -31,6 +31,16 @@ def numeric_column(df: pd.DataFrame, col: str, where: str) -> np.ndarray:
     return x
 
 
+def require(df: pd.DataFrame, columns: Sequence[str], where: str, doc: dict[str, str] | None = None,
+            hint: str = "") -> None:
+    """Raise :class:`JourneyDataError` naming the first of ``columns`` that ``df`` lacks and
+    what it should hold (``doc[col]``), with an optional ``hint`` on how to fix it."""
+    for c in columns:
+        if c not in df.columns:
+            what = f"; expected the {doc[c]} column" if doc and c in doc else ""
+            raise JourneyDataError(f"{where}: column '{c}' is missing{what}{hint}")
+
+
 def is_text(s: pd.Series) -> bool:
     return (isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype)
             or pd.api.types.is_object_dtype(s.dtype))

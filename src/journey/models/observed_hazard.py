@@ -96,6 +96,7 @@ from scipy.special import expit
 
 from journey.errors import ConvergenceWarning
 from journey.models.base import FitResult, new_axes, not_converged
+from journey.models.design import require
 from journey.models.hazard import _MAP, hazard_design
 from journey.models.measurement import (
     HistoryGrid,
@@ -122,9 +123,7 @@ def carry_forward_ratings(data: Journeys) -> pd.DataFrame:
     if not isinstance(data, Journeys):
         raise JourneyDataError(f"data: expected Journeys, got {type(data).__name__}")
     ev = data.events
-    for c in ("customer_id", "month", "kind", "rating"):
-        if c not in ev.columns:
-            raise JourneyDataError(f"events: column '{c}' is missing")
+    require(ev, ("customer_id", "month", "kind", "rating"), "events")
     sv = ev.loc[(ev["kind"].astype("object") == "survey").to_numpy()
                 & ev["rating"].notna().to_numpy(), ["customer_id", "month", "rating"]]
     sv = sv.groupby(["customer_id", "month"], as_index=False)["rating"].mean()

@@ -36,7 +36,7 @@ from statsmodels.tools.numdiff import approx_fprime
 
 from journey.errors import ConvergenceWarning
 from journey.models.base import FitResult, catch_statsmodels, check_maxiter, new_axes, not_converged
-from journey.models.design import covariate_columns, numeric_column
+from journey.models.design import covariate_columns, numeric_column, require
 from journey.schema import JourneyDataError, Journeys
 
 if TYPE_CHECKING:
@@ -54,9 +54,7 @@ def survey_ratings(data: Journeys) -> pd.DataFrame:
     if not isinstance(data, Journeys):
         raise JourneyDataError(f"data: expected Journeys, got {type(data).__name__}")
     ev = data.events
-    for c in ("customer_id", "month", "kind", "rating"):
-        if c not in ev.columns:
-            raise JourneyDataError(f"events: column '{c}' is missing")
+    require(ev, ("customer_id", "month", "kind", "rating"), "events")
     keep = (ev["kind"].astype("object") == "survey").to_numpy() & ev["rating"].notna().to_numpy()
     sv = ev.loc[keep, ["customer_id", "month", "rating"]].reset_index(drop=True)
     panel = data.panel

@@ -36,7 +36,7 @@ import pandas as pd
 from statsmodels.duration.survfunc import survdiff
 
 from journey.models.base import FitResult, new_axes, two_sided_z
-from journey.models.design import covariate_columns, numeric_column
+from journey.models.design import covariate_columns, numeric_column, require
 from journey.schema import JourneyDataError, Journeys
 
 if TYPE_CHECKING:
@@ -99,11 +99,8 @@ def survival_frame(
     else:
         duration = duration or "duration"
         event = event or "event"
-        for c in (duration, event):
-            if c not in data.columns:
-                raise JourneyDataError(f"{where}: column '{c}' is missing; expected the "
-                                       + ("duration" if c == duration else "0/1 event")
-                                       + " column (or pass duration=/event= names)")
+        require(data, (duration, event), where, {duration: "duration", event: "0/1 event"},
+                " (or pass duration=/event= names)")
         dur = numeric_column(data, duration, where)
         ev = numeric_column(data, event, where)
         bad = (ev != 0) & (ev != 1)
