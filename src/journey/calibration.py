@@ -62,13 +62,15 @@ _CSAT = ("consistent with the satisfaction band under the rating noise (top-box 
 
 BANDS: dict[str, tuple[Band, ...]] = {
     "telecom": (
-        Band("in_contract_churn", 0.007, 0.015, "published",
-             "postpaid phone churn 0.76-0.92 %/month (Verizon, AT&T, T-Mobile 2018-2025)"),
+        Band("in_contract_churn", 0.0066, 0.0102, "published",
+             "postpaid phone churn 0.76-0.92 %/month (Verizon, AT&T, T-Mobile 2018-2025),"
+             " +/- 0.1 point for the sampling error of a 20,000-prospect cohort"),
         Band("post_term_churn", 0.015, 0.06, "design",
              "Ofcom: out-of-contract customers switch more; a spike several times the"
              " in-contract rate"),
         Band("satisfaction_index", 70.0, 80.0, "published", _ACSI_WIRELESS),
-        Band("nps", -10.0, 30.0, "published", "wireless NPS in the teens (Forrester 2019)"),
+        Band("nps", 8.0, 25.0, "published", "wireless NPS in the teens (Forrester 2019),"
+             " +/- 5 points for sampling and survey method"),
         Band("csat", 0.35, 0.65, "design", _CSAT),
         Band("drop_0_6", 0.5, 2.0, "design", _DROP),
     ),
@@ -80,7 +82,8 @@ BANDS: dict[str, tuple[Band, ...]] = {
         Band("sbg_alpha", 0.3, 3.0, "published",
              "sBG alpha 0.67-0.70 on real renewal cohorts (Fader & Hardie 2007)"),
         Band("satisfaction_index", 72.0, 82.0, "published", "ACSI video streaming 74-79"),
-        Band("nps", 0.0, 50.0, "published", "streaming media NPS 39 (Temkin 2018)"),
+        Band("nps", 30.0, 67.0, "published", "streaming media NPS 39 (Temkin 2018); Netflix"
+             " 64-67 (vendor data)"),
         Band("csat", 0.35, 0.7, "design", _CSAT),
         Band("drop_0_6", 0.3, 2.0, "design", _DROP),
     ),
