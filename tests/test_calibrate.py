@@ -94,7 +94,7 @@ def test_calibrate_command_refuses_bad_requests(observed, tmp_path, args, messag
 
 
 def test_a_moment_that_never_moves_gets_a_finite_weight():
-    from journey.calibrate import _variance_floor
+    from journey.calibrate.fit import _variance_floor
 
     cov = np.diag([0.0, 4e-6])
     assert _variance_floor(cov, 1000).tolist() == [1e-6, 4e-6]
@@ -113,13 +113,13 @@ def test_a_twin_that_cannot_fit_says_so(observed):
 
 
 def test_the_twin_scales_the_presets_costs_with_the_datas_price():
-    from journey.calibrate import _observed_contract
+    from journey.calibrate.market import observed_contract
     from journey.schema import Journeys
 
     base = load_preset("telecom")
     c = pd.DataFrame({"customer_id": [0, 1], "tenure_months": [5, 7],
                       "exit_month": pd.array([4, None], dtype="Int64"), "price": [60.0, 60.0]})
-    twin, notes = _observed_contract(Journeys(c, pd.DataFrame(), pd.DataFrame()), base)
+    twin, notes = observed_contract(Journeys(c, pd.DataFrame(), pd.DataFrame()), base)
     ratio = 60.0 / base.price
     assert twin.price == 60.0
     assert twin.retention_cost == pytest.approx(base.retention_cost * ratio, rel=1e-3)

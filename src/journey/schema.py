@@ -422,6 +422,47 @@ class Journeys:
         return len(self.customers)
 
 
+@dataclass(frozen=True)
+class Durations:
+    """Each signed customer ever at risk: ``ids``, the last month at risk ``last =
+    tenure_months − 1`` (the exit month for an exit; docs/model.md, time axis) and ``exited``."""
+
+    ids: np.ndarray
+    last: np.ndarray
+    exited: np.ndarray
+
+    def counts(self, size: int | None = None, weights: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """(at_risk, exits) per month ``0 … size − 1`` (default: up to the last month seen),
+        each customer counted with its ``weight`` (1 by default; bootstrap weights)."""
+        if size is None:
+            size = int(self.last.max()) + 1 if self.last.size else 0
+        if size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        w = np.ones(self.last.size) if weights is None else weights
+        # customers seen past the window are at risk in every month of it
+        at = np.bincount(np.minimum(self.last, size - 1), weights=w, minlength=size)
+        at = at[::-1].cumsum()[::-1]
+        ex = np.bincount(self.last[self.exited], weights=w[self.exited], minlength=size + 1)
+        return (at.astype(np.int64) if weights is None else at), ex[:size]
+
+
+def durations(customers: pd.DataFrame, what: str) -> Durations:
+    """:class:`Durations` of the signed customers with service months (``tenure_months > 0``);
+    a clear error naming ``what`` when the table lacks ``tenure_months`` or ``exit_month``."""
+    missing = [c for c in ("customer_id", "tenure_months", "exit_month")
+               if c not in customers.columns]
+    if missing:
+        raise JourneyDataError(f"customers: {what} needs column(s) {', '.join(missing)};"
+                               " expected the journey schema's customers table")
+    signed = (customers["signed"].to_numpy(dtype=bool) if "signed" in customers.columns
+              else np.ones(len(customers), dtype=bool))
+    keep = signed & (customers["tenure_months"].to_numpy() > 0)
+    c = customers.loc[keep]
+    return Durations(c["customer_id"].to_numpy(), c["tenure_months"].to_numpy("int64") - 1,
+                     c["exit_month"].notna().to_numpy())
+
+
 def require_columns(df: pd.DataFrame, columns: list[str], table: str, what: str) -> None:
     """Raise a clear error when a metric needs columns real data may not have."""
     missing = [c for c in columns if c not in df.columns]

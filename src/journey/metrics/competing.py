@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from journey.metrics._tables import need, service_rows
-from journey.schema import EXIT_REASONS, JourneyDataError, Journeys
+from journey.schema import EXIT_REASONS, JourneyDataError, Journeys, durations
 
 UNKNOWN = "unknown"
 
@@ -44,14 +44,12 @@ def _months_at_risk(data: Journeys, what: str) -> tuple[np.ndarray, np.ndarray, 
         panel = service_rows(p, what, ("exited",))
         return (panel["month"].to_numpy().astype(np.int64), panel["exited"].to_numpy(dtype=bool),
                 panel["customer_id"].to_numpy())
-    c = data.customers
-    need(c, ["customer_id", "tenure_months", "exit_month"], "customers", what)
-    c = c.loc[data.signed() & (c["tenure_months"].to_numpy() > 0)]
-    n = c["tenure_months"].to_numpy(dtype=np.int64)
-    ids = np.repeat(c["customer_id"].to_numpy(), n)
+    d = durations(data.customers, what)
+    n = d.last + 1
+    ids = np.repeat(d.ids, n)
     month = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     last = np.zeros(n.sum(), dtype=bool)
-    last[np.cumsum(n) - 1] = c["exit_month"].notna().to_numpy()
+    last[np.cumsum(n) - 1] = d.exited
     return month, last, ids
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from journey.errors import JourneyDataError, NoFixedTermError
 from journey.metrics._tables import TableLike, need, service_rows, table
-from journey.schema import Journeys
+from journey.schema import Journeys, durations
 
 
 def life_table(data: TableLike) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def life_table(data: TableLike) -> pd.DataFrame:
     (an empty frame when nobody was observed in service).
     """
     if isinstance(data, Journeys) and not _has_service_panel(data.panel):
-        at_risk, exits = _counts_from_customers(data.customers)
+        at_risk, exits = durations(data.customers, "life_table").counts()
     else:
         panel = service_rows(table(data, "panel", "life_table"), "life_table", ("exited",))
         month = panel["month"].to_numpy().astype(np.int64)
@@ -58,23 +58,6 @@ def life_table(data: TableLike) -> pd.DataFrame:
 
 def _has_service_panel(panel: pd.DataFrame) -> bool:
     return "exited" in panel.columns and bool((panel["month"].to_numpy() >= 0).any())
-
-
-def _counts_from_customers(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(at_risk, exits) per month from customers: at risk in months 0 … tenure_months − 1."""
-    need(c, ["tenure_months", "exit_month"], "customers", "life_table")
-    signed = c["signed"].to_numpy(dtype=bool) if "signed" in c.columns else np.ones(len(c), bool)
-    tenure = c["tenure_months"].to_numpy(dtype="int64")[signed]
-    exit_month = c["exit_month"].to_numpy(dtype="float64", na_value=np.nan)[signed]
-    observed = tenure > 0
-    if not observed.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    last = tenure[observed] - 1
-    at_risk = np.bincount(last)[::-1].cumsum()[::-1]
-    ex = exit_month[observed]
-    ex = ex[~np.isnan(ex)].astype(np.int64)
-    exits = np.bincount(ex, minlength=at_risk.size)[: at_risk.size].astype("float64")
-    return at_risk, exits
 
 
 def survival_curve(data: TableLike) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from scipy import special
 
 from journey.errors import ConvergenceWarning
 from journey.models.base import FitResult, check_maxiter, fit_positive_mle, new_axes, not_converged
-from journey.schema import JourneyDataError, require_columns
+from journey.schema import JourneyDataError, durations, require_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -264,17 +264,13 @@ def retention_table(customers: pd.DataFrame, period_months: int | None = None) -
     Customers observed for less than one whole period and still active carry no information
     and are left out.
     """
-    require_columns(customers, ["exit_month", "tenure_months"], "customers", "retention_table")
-    c = customers
-    if "signed" in c.columns:
-        c = c.loc[c["signed"].to_numpy(dtype=bool)]
-    c = c.loc[c["tenure_months"].to_numpy() > 0]
-    if c.empty:
+    dur = durations(customers, "retention_table")
+    if dur.ids.size == 0:
         raise JourneyDataError("customers: no signed customer with service months;"
                                " retention_table needs a cohort")
+    c = customers.loc[np.isin(customers["customer_id"].to_numpy(), dur.ids)]
     p = _period(c, period_months)
-    d = c["tenure_months"].to_numpy("int64") - 1
-    exited = c["exit_month"].notna().to_numpy()
+    d, exited = dur.last, dur.exited
     T = d[exited] // p + 1
     survived = (d[~exited] + 1) // p
     survived = survived[survived >= 1]
