@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from journey.errors import JourneyError
 from journey.schema import CUSTOMERS, EVENTS, PANEL, JourneyDataError, Journeys, conform
 
 __all__ = [
@@ -62,7 +63,7 @@ CDNOW_CALIBRATION_END = pd.Timestamp("1997-09-30")  # 39 weeks after 1 Jan 1997 
 CDNOW_END = pd.Timestamp("1998-06-30")
 
 
-class DatasetUnavailableError(ImportError):
+class DatasetUnavailableError(JourneyError, ImportError):
     """A packaged data set is not installed; the message names the extra to install."""
 
 

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from journey.errors import StudyError
 from journey.study import cache, notebookfile, params
 from journey.study.kernel import KERNEL_NAME, ensure_kernel
 from journey.study.locate import Study, find_study, reports_root
@@ -47,7 +48,7 @@ FAILED_DIR = "failed"
 STAGING_DIR = ".staging"
 
 
-class StudyUsageError(ValueError):
+class StudyUsageError(StudyError):
     """A bad study name, parameter or option: nothing ran and nothing was written."""
 
 
