@@ -94,3 +94,38 @@ def test_tables_written_in_a_second_thread_equal_chunks_run_one_by_one():
     for a, b in zip(alone, threaded, strict=True):
         for t in ("customers", "events", "panel"):
             pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t))
+
+
+def _whole(parts):
+    return {t: pd.concat([getattr(p, t) for p in parts], ignore_index=True)
+            for t in ("customers", "events", "panel")}
+
+
+def test_the_cohort_does_not_depend_on_the_chunk_size():
+    """Issue 11: one stream per fixed block of prospects, chunks made of whole blocks, so
+    chunk sizes 7,000 and 16,000 (and odd ones, rounded down to whole blocks) give the same
+    cohort, table for table; the last block is short (23,456 prospects)."""
+    from journey.simulate import BLOCK, Cohort
+
+    sc = load_preset("telecom")
+    runs = {k: _whole(list(simulate_chunks(sc, 23_456, 8, seed=5, chunk_size=k)))
+            for k in (7_000, 16_000, 2_500, 1)}
+    assert Cohort(23_456, 8, 5, 2_500).blocks_per_chunk * BLOCK == 2_000
+    for k in (16_000, 2_500, 1):
+        for t in ("customers", "events", "panel"):
+            pd.testing.assert_frame_equal(runs[7_000][t], runs[k][t], check_exact=True)
+    assert runs[7_000]["customers"]["customer_id"].is_unique
+
+
+def test_a_part_simulated_alone_equals_that_chunk():
+    """simulate_part (the unit a worker runs) equals the chunk simulate_chunks yields."""
+    from journey.simulate import simulate_part
+
+    sc = load_preset("subscription")
+    chunks = list(simulate_chunks(sc, 5_300, 6, seed=2, chunk_size=2_000))
+    assert [len(c.customers) for c in chunks] == [2_000, 2_000, 1_300]
+    alone = simulate_part(sc, 5_300, 6, 2, 2_000, 2)
+    for t in ("customers", "events", "panel"):
+        pd.testing.assert_frame_equal(getattr(chunks[2], t), getattr(alone, t), check_exact=True)
+    with pytest.raises(ValueError, match="parameter 'part' must be in 0..2"):
+        simulate_part(sc, 5_300, 6, 2, 2_000, 3)
