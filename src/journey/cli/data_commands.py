@@ -91,8 +91,9 @@ def simulate(
     months: Annotated[int, typer.Option(help="months followed after signing")] = 36,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
-    chunk_size: Annotated[int, typer.Option(help="customers per chunk (bounded memory)")] = (
-        DEFAULT_CHUNK),
+    chunk_size: Annotated[int, typer.Option(
+        help="prospects per chunk (bounded memory), rounded down to whole blocks of 1,000;"
+             " the cohort does not depend on it")] = DEFAULT_CHUNK,
 ) -> None:
     """Simulate a cohort and write customers, events and panel tables to OUT."""
     from rich.console import Console
