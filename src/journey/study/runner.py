@@ -29,7 +29,12 @@ from typing import Any
 
 from journey.errors import StudyError
 from journey.study import cache, notebookfile, params, staging, workers
-from journey.study.kernel import KERNEL_NAME, ensure_kernel, kernel_manager_class
+from journey.study.kernel import (
+    CONNECTION_FILE,
+    KERNEL_NAME,
+    ensure_kernel,
+    kernel_manager_class,
+)
 from journey.study.locate import Study, find_study, reports_root
 from journey.study.provenance import (
     git_state,
@@ -338,6 +343,7 @@ def _build(plan: RunPlan, stage: Path, timeout: float | None, show_code: bool, s
         error = _error_info(exc, injected_at, nb)
     exec_s = time.perf_counter() - t_exec
     input_nb.unlink(missing_ok=True)
+    (stage / CONNECTION_FILE).unlink(missing_ok=True)
 
     metrics_path = stage / METRICS_FILE
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}

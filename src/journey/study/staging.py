@@ -32,11 +32,13 @@ _NAME = re.compile(r"^[^.]+\.(?:old\.)?(\d+)\.[^.]+$")
 
 
 def _start_time(pid: int) -> float | None:
-    """The process's start time (seconds since the epoch), or ``None`` if it is gone."""
+    """The process's start time (seconds since the epoch), or ``None`` if it is gone (or a
+    zombie: dead, not yet reaped)."""
     import psutil
 
     try:
-        return psutil.Process(pid).create_time()
+        proc = psutil.Process(pid)
+        return None if proc.status() == psutil.STATUS_ZOMBIE else proc.create_time()
     except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
         return None
 

@@ -132,18 +132,21 @@ def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
     if todo:
         ensure_kernel()  # once, before workers could race to install it
         staging.clean_stale(plans[0].study_dir)
-        with workers.worker_pool(min(jobs, len(todo))) as pool:
-            futures = {pool.submit(_worker, plans[idx[0]], force, timeout): idx
-                       for idx in todo.values()}
-            for fut in as_completed(futures):
-                out = fut.result()
-                for i in futures[fut]:
-                    row = rows[i]
-                    row.status, row.seconds = out["status"], out["seconds"]
-                    row.metrics, row.error = out.get("metrics", {}), out.get("error")
-                    row.headline = out.get("headline", [])
-                    if on_progress:
-                        on_progress(row)
+        try:
+            with workers.worker_pool(min(jobs, len(todo))) as pool:
+                futures = {pool.submit(_worker, plans[idx[0]], force, timeout): idx
+                           for idx in todo.values()}
+                for fut in as_completed(futures):
+                    out = fut.result()
+                    for i in futures[fut]:
+                        row = rows[i]
+                        row.status, row.seconds = out["status"], out["seconds"]
+                        row.metrics, row.error = out.get("metrics", {}), out.get("error")
+                        row.headline = out.get("headline", [])
+                        if on_progress:
+                            on_progress(row)
+        finally:
+            staging.clean_stale(plans[0].study_dir)  # what killed workers left behind
 
     study_dir = plans[0].study_dir
     sweep_id = sha256_text(json.dumps([r.run_id for r in rows]))[:12]
@@ -168,6 +171,8 @@ def _row_headline(r: SweepRow) -> dict[str, float]:
 
 
 def write_summary_csv(rows: Sequence[SweepRow], names: Sequence[str], path: Path) -> Path:
+    """One row per combination: its values, run id, ``ok`` or ``failed`` (a reused run is ``ok``,
+    so a resumed sweep writes the same file as an uninterrupted one) and headline metrics."""
     metric_names = list(dict.fromkeys(k for r in rows for k in _row_headline(r)))
     f = io.StringIO(newline="")
     w = csv.writer(f)
@@ -176,7 +181,8 @@ def write_summary_csv(rows: Sequence[SweepRow], names: Sequence[str], path: Path
         m = _row_headline(r)
         w.writerow([json.dumps(r.values[n]) if isinstance(r.values[n], list | dict)
                     else r.values[n] for n in names]
-                   + [r.run_id, r.status] + [m.get(k, "") for k in metric_names])
+                   + [r.run_id, "failed" if r.status == "failed" else "ok"]
+                   + [m.get(k, "") for k in metric_names])
     atomic.write_text(path, f.getvalue())
     return path
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
+import logging
 import os
 import signal
 import sys
@@ -54,15 +54,21 @@ class Interrupted(BaseException):  # noqa: N818 - named for what happened, as Ke
 
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
-    # one signal is enough: a second one must not interrupt the clean-up
+    # One signal is enough: a second one must not interrupt the clean-up. What the dying kernel
+    # client logs from here on ("Kernel died ...", asyncio's orphaned tasks) is noise: the
+    # command says what happened in one line.
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, signal.SIG_IGN)
+    logging.disable(logging.CRITICAL)
     raise Interrupted(signum)
 
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    """Within the block, SIGINT and SIGTERM raise :class:`Interrupted` (main thread only).
+
+    After an interruption, logging stays disabled: the caller is expected to report it and exit.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -116,7 +122,12 @@ def _init_worker(parent_pid: int) -> None:
 
 def kill_tree(pids: Iterable[int], grace: float = STOP_GRACE_S) -> list[int]:
     """SIGKILL the processes ``pids`` and all their descendants; wait up to ``grace`` seconds for
-    them to be gone. Returns the ids of any still alive (none, unless the system is stuck)."""
+    them to be gone. Returns the ids of any still running (none, unless the system is stuck).
+
+    A killed child of this process stays a zombie until its owner (``multiprocessing``,
+    ``subprocess``) reaps it: this function never reaps, since a pool whose worker was reaped
+    behind its back waits for it forever.
+    """
     import psutil
 
     procs: list[psutil.Process] = []
@@ -129,8 +140,17 @@ def kill_tree(pids: Iterable[int], grace: float = STOP_GRACE_S) -> list[int]:
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    return [p.pid for p in alive]
+
+    def running(p: psutil.Process) -> bool:
+        try:
+            return p.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + grace
+    while (procs := [p for p in procs if running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return [p.pid for p in procs]
 
 
 def kernels_of(run_dir: os.PathLike[str] | str) -> list[int]:
