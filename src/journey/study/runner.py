@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -251,7 +252,31 @@ def _execute(nb_path: Path, out_path: Path, cwd: Path, timeout: float | None) ->
     )
 
 
+# The report is one self-contained file: nbconvert's lab template, without require.js (no
+# widgets here) and with MathJax only when the notebook has TeX math, since both come from a CDN
+# and fail (console errors, a stalled page) without network.
+_REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}
+{%- if resources.journey_math -%}{{ super() }}{%- endif -%}
+{%- endblock html_head_js_mathjax -%}
+"""
+_TEX = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
+
+
+def _has_math(nb: Any) -> bool:
+    """True if a Markdown cell holds TeX (``$...$``, ``\\(``, ``\\[``, ``\\begin{``) or an
+    output is ``text/latex``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and _TEX.search(cell.source):
+            return True
+        if any("text/latex" in out.get("data", {}) for out in cell.get("outputs", [])):
+            return True
+    return False
+
+
 def _write_html(nb_path: Path, html_path: Path, show_code: bool, plan: RunPlan) -> None:
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -261,8 +286,11 @@ def _write_html(nb_path: Path, html_path: Path, show_code: bool, plan: RunPlan) 
         f"*Run `{plan.key.run_id}` of `{plan.study.name}` · parameters: {shown}*")
     nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, note)
     exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": plan.study.name}})
+                            exclude_output_prompt=True, template_file="journey.html.j2",
+                            extra_loaders=[jinja2.DictLoader({"journey.html.j2":
+                                                              _REPORT_TEMPLATE})])
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": plan.study.name},
+                                                         "journey_math": _has_math(nb)})
     html_path.write_text(body, encoding="utf-8")
 
 
