@@ -7,7 +7,7 @@ Three mechanisms, one per way a command can end early:
   run; :func:`worker_pool` then kills its worker processes and their kernels, and the runner
   removes its staging folder. The command exits ``128 + signal`` (130, 143) with one line.
 - **SIGKILL** of the ``journey`` process (no handler can run): every child is started with
-  ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` (:func:`death_pact`), so the kernel sends it SIGKILL
+  ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` (:func:`death_pact`), so Linux sends it SIGKILL
   the moment its parent dies. Sweep workers set it in their pool initializer, kernels in a
   ``preexec_fn`` (:mod:`journey.study.kernel`); the chain journey → worker → kernel thus dies
   at once, and nothing keeps writing runs. (Linux only. Elsewhere, workers poll their parent
