@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from recorded import reference
 
 from journey.metrics import (
     cause_specific_hazard,
@@ -88,7 +89,6 @@ def test_competing_risks_need_journeys_and_known_ids():
 
 
 def test_cumulative_incidence_matches_lifelines_aalen_johansen():
-    lifelines = pytest.importorskip("lifelines")
     rng = np.random.default_rng(5)
     n = 300
     last = rng.integers(1, 20, n)
@@ -96,20 +96,30 @@ def test_cumulative_incidence_matches_lifelines_aalen_johansen():
     names = [None, "dissatisfaction", "competitor", "other"]
     j = journeys({i: (int(last[i]), names[cause[i]]) for i in range(n)})
     cif = cumulative_incidence(j).set_index("month")
-    # an exit in month t is a lifetime of t + 1 months (as in the Kaplan-Meier test); a
-    # customer censored after month t was at risk of it, so its censoring time t + 1.5 comes
-    # after the month's exits. lifelines breaks ties between exits by a small random jitter,
-    # which leaves the estimate after the tied group unchanged: compare at t + 1.75.
-    durations = np.where(cause > 0, last + 1.0, last + 1.5)
     months = cif.index.to_numpy()
+
+    def lifelines_aj():
+        import lifelines
+
+        # an exit in month t is a lifetime of t + 1 months (as in the Kaplan-Meier test); a
+        # customer censored after month t was at risk of it, so its censoring time t + 1.5
+        # comes after the month's exits. lifelines breaks ties between exits by a small random
+        # jitter, which leaves the estimate after the tied group unchanged: compare at t + 1.75.
+        durations = np.where(cause > 0, last + 1.0, last + 1.5)
+        out = {}
+        for k in (1, 2, 3):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # lifelines warns that it jitters tied times
+                aj = lifelines.AalenJohansenFitter(calculate_variance=False, seed=0).fit(
+                    durations, cause, event_of_interest=k)
+            ref = aj.cumulative_density_.iloc[:, 0]
+            out[names[k]] = ref.reindex(ref.index.union(months + 1.75)).ffill().loc[
+                months + 1.75]
+        return out
+
+    ref = reference("metric_cif_aalen_johansen", "lifelines", lifelines_aj)
     for k in (1, 2, 3):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # lifelines warns that it jitters tied times
-            aj = lifelines.AalenJohansenFitter(calculate_variance=False, seed=0).fit(
-                durations, cause, event_of_interest=k)
-        ref = aj.cumulative_density_.iloc[:, 0]
-        ref = ref.reindex(ref.index.union(months + 1.75)).ffill().loc[months + 1.75]
-        np.testing.assert_allclose(cif[names[k]].to_numpy(), ref.to_numpy(), atol=1e-6)
+        np.testing.assert_allclose(cif[names[k]].to_numpy(), ref[names[k]], atol=1e-6)
 
 
 def test_metric_equals_the_aalen_johansen_model_and_works_without_panel():

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from recorded import reference
 
 from journey.metrics import (
     cliff_ratio,
@@ -138,18 +139,24 @@ def test_life_table_needs_exited():
 
 
 def test_survival_matches_lifelines_kaplan_meier():
-    lifelines = pytest.importorskip("lifelines")
     rng = np.random.default_rng(3)
     n = 400
     last = rng.integers(0, 24, n)
     exited = rng.random(n) < 0.6
     df = panel_from_lives({i: (int(last[i]), bool(exited[i])) for i in range(n)})
-    # exit in month t = a lifetime of t + 1 months; censored after t = t + 1 months observed
-    km = lifelines.KaplanMeierFitter().fit(last + 1, exited)
     lt = life_table(df)
-    expected = km.survival_function_at_times(lt["month"].to_numpy() + 1).to_numpy()
-    np.testing.assert_allclose(lt["survival"], expected, atol=1e-12)
-    assert median_lifetime(df) + 1 == km.median_survival_time_
+
+    def lifelines_km():
+        import lifelines
+
+        # exit in month t = a lifetime of t + 1 months; censored after t = t + 1 months observed
+        km = lifelines.KaplanMeierFitter().fit(last + 1, exited)
+        return {"survival": km.survival_function_at_times(lt["month"].to_numpy() + 1),
+                "median": km.median_survival_time_}
+
+    ref = reference("retention_km", "lifelines", lifelines_km)
+    np.testing.assert_allclose(lt["survival"], ref["survival"], atol=1e-12)
+    assert median_lifetime(df) + 1 == ref["median"]
 
 
 def test_cliff_by_term_of_a_one_month_term_is_nan_not_an_error():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from recorded import reference
 from statsmodels.duration.hazard_regression import PHReg
 
 from journey.models.cox import fit_cox
@@ -169,66 +170,81 @@ def test_cox_equals_statsmodels_phreg(ties: str) -> None:
 
 # --------------------------------------------------------------------- lifelines
 
-lifelines = pytest.importorskip(
-    "lifelines", reason="lifelines is the test-only reference for KM and Cox; not installed")
-
-
 def test_cox_efron_equals_lifelines() -> None:
-    from lifelines import CoxPHFitter
-
     df = tied_cohort()
     res = fit_cox(df, ["x0", "x1", "fee", "seg"])
     assert list(res.params.index) == ["x0", "x1", "fee", "seg[b]", "seg[c]"]
     design = df[["duration", "event", "x0", "x1"]].assign(
         fee=df["fee"].astype(float), **{"seg[b]": (df["seg"] == "b").astype(float),
                                         "seg[c]": (df["seg"] == "c").astype(float)})
-    # lifelines' Cox uses Efron's ties. Its default stopping rule (Newton decrement < 1e-7)
-    # leaves ~2e-6 in β at this size, so its own precision option is tightened to 1e-10.
-    cph = CoxPHFitter().fit(design, "duration", "event", fit_options={"precision": 1e-10})
-    np.testing.assert_allclose(res.params.to_numpy(), cph.params_.to_numpy(), atol=TOL)
-    np.testing.assert_allclose(res.se.to_numpy(), cph.standard_errors_.to_numpy(), atol=TOL)
-    assert res.loglik == pytest.approx(cph.log_likelihood_, abs=TOL)
-    s = res.summary()
-    np.testing.assert_allclose(s["ci_low"], cph.confidence_intervals_.iloc[:, 0], atol=TOL)
-    np.testing.assert_allclose(s["p_value"], cph.summary["p"], atol=TOL)
     times = [1, 6, 12, 24, 36]
     rows = design.iloc[:7]
-    mine = res.predict(rows, times=times).to_numpy()
-    theirs = cph.predict_survival_function(rows, times=times).to_numpy()
-    np.testing.assert_allclose(mine, theirs, atol=TOL)
-    np.testing.assert_allclose(res.predict(rows).to_numpy(),
-                               cph.predict_partial_hazard(rows).to_numpy(), rtol=TOL)
+
+    def lifelines_cox():
+        from lifelines import CoxPHFitter
+
+        # lifelines' Cox uses Efron's ties. Its default stopping rule (Newton decrement < 1e-7)
+        # leaves ~2e-6 in β at this size, so its own precision option is tightened to 1e-10.
+        cph = CoxPHFitter().fit(design, "duration", "event", fit_options={"precision": 1e-10})
+        return {"params": cph.params_, "se": cph.standard_errors_,
+                "loglik": cph.log_likelihood_, "ci_low": cph.confidence_intervals_.iloc[:, 0],
+                "p": cph.summary["p"],
+                "survival": cph.predict_survival_function(rows, times=times),
+                "partial_hazard": cph.predict_partial_hazard(rows)}
+
+    ref = reference("cox_efron", "lifelines", lifelines_cox)
+    np.testing.assert_allclose(res.params.to_numpy(), ref["params"], atol=TOL)
+    np.testing.assert_allclose(res.se.to_numpy(), ref["se"], atol=TOL)
+    assert res.loglik == pytest.approx(float(ref["loglik"]), abs=TOL)
+    s = res.summary()
+    np.testing.assert_allclose(s["ci_low"], ref["ci_low"], atol=TOL)
+    np.testing.assert_allclose(s["p_value"], ref["p"], atol=TOL)
+    np.testing.assert_allclose(res.predict(rows, times=times).to_numpy(), ref["survival"],
+                               atol=TOL)
+    np.testing.assert_allclose(res.predict(rows).to_numpy(), ref["partial_hazard"], rtol=TOL)
 
 
 def test_km_and_logrank_equal_lifelines() -> None:
-    from lifelines import KaplanMeierFitter
-    from lifelines.statistics import multivariate_logrank_test
-    from lifelines.utils import median_survival_times
-
     df = tied_cohort(seed=11)
     km = kaplan_meier(df, group="seg")
     s = km.curve()
+    at = [0.5, 7.5, 40]
+
+    def lifelines_km():
+        from lifelines import KaplanMeierFitter
+        from lifelines.statistics import multivariate_logrank_test
+        from lifelines.utils import median_survival_times
+
+        out = {}
+        for g in ("a", "b", "c"):
+            sub = df[df["seg"] == g]
+            kmf = KaplanMeierFitter().fit(sub["duration"], sub["event"])
+            t = s.loc[s["group"] == g, "time"].to_numpy()
+            out[f"{g}.estimate"] = kmf.survival_function_.loc[t].iloc[:, 0]
+            ci = kmf.confidence_interval_.loc[t].to_numpy()
+            out[f"{g}.ci_low"], out[f"{g}.ci_high"] = ci[:, 0], ci[:, 1]
+            out[f"{g}.predict"] = kmf.predict(at)
+            out[f"{g}.median"] = kmf.median_survival_time_
+            # the median's interval: lifelines' median_survival_times of its pointwise band
+            m = median_survival_times(kmf.confidence_interval_).to_numpy().ravel()
+            out[f"{g}.median_ci"] = np.where(np.isinf(m), np.nan, m)  # lifelines: inf if never
+        lr = multivariate_logrank_test(df["duration"], df["seg"], df["event"])
+        out["logrank.statistic"], out["logrank.p"] = lr.test_statistic, lr.p_value
+        return out
+
+    ref = reference("kaplan_meier_logrank", "lifelines", lifelines_km)
     for g in ("a", "b", "c"):
-        sub = df[df["seg"] == g]
-        kmf = KaplanMeierFitter().fit(sub["duration"], sub["event"])
         mine = s[s["group"] == g]
-        t = mine["time"].to_numpy()
-        np.testing.assert_allclose(mine["estimate"], kmf.survival_function_.loc[t].iloc[:, 0],
-                                   atol=TOL)
-        ci = kmf.confidence_interval_.loc[t].to_numpy()
-        np.testing.assert_allclose(mine["ci_low"], ci[:, 0], atol=TOL)
-        np.testing.assert_allclose(mine["ci_high"], ci[:, 1], atol=TOL)
-        np.testing.assert_allclose(km.predict([0.5, 7.5, 40], g),
-                                   kmf.predict([0.5, 7.5, 40]).to_numpy(), atol=TOL)
-        assert km.median()[g] == kmf.median_survival_time_
-        # the median's interval: lifelines' median_survival_times of its own pointwise band
-        ref = median_survival_times(kmf.confidence_interval_).to_numpy().ravel()
-        ref = np.where(np.isinf(ref), np.nan, ref)  # lifelines: inf when never reached
-        np.testing.assert_allclose(km.conf_int().loc[f"median[{g}]"].to_numpy(), ref)
+        np.testing.assert_allclose(mine["estimate"], ref[f"{g}.estimate"], atol=TOL)
+        np.testing.assert_allclose(mine["ci_low"], ref[f"{g}.ci_low"], atol=TOL)
+        np.testing.assert_allclose(mine["ci_high"], ref[f"{g}.ci_high"], atol=TOL)
+        np.testing.assert_allclose(km.predict(at, g), ref[f"{g}.predict"], atol=TOL)
+        assert km.median()[g] == ref[f"{g}.median"]
+        np.testing.assert_allclose(km.conf_int().loc[f"median[{g}]"].to_numpy(),
+                                   ref[f"{g}.median_ci"])
     lr = logrank_test(df, "seg")
-    ref = multivariate_logrank_test(df["duration"], df["seg"], df["event"])
-    assert lr.statistic == pytest.approx(ref.test_statistic, abs=TOL)
-    assert lr.p_value == pytest.approx(ref.p_value, abs=TOL)
+    assert lr.statistic == pytest.approx(float(ref["logrank.statistic"]), abs=TOL)
+    assert lr.p_value == pytest.approx(float(ref["logrank.p"]), abs=TOL)
     assert lr.df == 2
 
 

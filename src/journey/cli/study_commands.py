@@ -2,12 +2,18 @@
 
 Thin: parse options, call :mod:`journey.study`, print. A bad study, parameter or option is one line
 on stderr and exit code 2 with nothing written and no kernel started; a notebook that raises is one
-line on stderr and exit code 1 (the run is kept under ``failed/``).
+line on stderr and exit code 1 (the run is kept under ``failed/``). SIGINT or SIGTERM stops ``run``
+and ``sweep`` with their workers and kernels: one line on stderr, exit code 130 or 143; the runs
+that finished are kept, and a rerun resumes. A damaged run folder is one warning line
+(``journey: warning: ...``) and is treated as absent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -23,6 +29,52 @@ ParamOpt = Annotated[list[str] | None, typer.Option(
 def _fail(message: str, code: int = 2) -> NoReturn:
     print(f"journey: error: {' '.join(str(message).split())}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+TimeoutOpt = Annotated[float | None, typer.Option(
+    "--timeout", help="Seconds allowed per cell (more than 0).")]
+
+
+def _check_timeout(timeout: float | None) -> None:
+    if timeout is not None and not timeout > 0:
+        _fail(f"--timeout: expected a number of seconds greater than 0, got {timeout:g}")
+
+
+@contextlib.contextmanager
+def _warning_lines() -> Iterator[None]:
+    """A damaged run folder becomes one ``journey: warning:`` line on stderr, once."""
+    import warnings
+
+    from journey.study.cache import DamagedRunWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("once", DamagedRunWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if issubclass(category, DamagedRunWarning):
+                print(f"journey: warning: {' '.join(str(message).split())}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
+def _supervised() -> Iterator[None]:
+    """SIGINT / SIGTERM stop the command, its workers and kernels: one line, exit 128 + signal."""
+    from journey.study.workers import Interrupted, interruptible
+
+    try:
+        with interruptible(), _warning_lines():
+            yield
+    except (Interrupted, KeyboardInterrupt) as exc:
+        name = exc.args[0] if isinstance(exc, Interrupted) else "SIGINT"
+        code = exc.exit_code if isinstance(exc, Interrupted) else 130
+        print(f"journey: interrupted by {name}: stopped its workers and kernels; finished runs "
+              "are kept and a rerun resumes", file=sys.stderr)
+        raise typer.Exit(code) from None
 
 
 def _console():  # rich is imported lazily: the cached path must stay fast
@@ -49,8 +101,7 @@ def run_cmd(
     force: Annotated[bool, typer.Option("--force", help="Rerun even if cached.")] = False,
     explain: Annotated[bool, typer.Option(
         "--explain", help="Say whether the run would be reused and why; run nothing.")] = False,
-    timeout: Annotated[float | None, typer.Option(
-        "--timeout", help="Seconds allowed per cell.", min=0.1)] = None,
+    timeout: TimeoutOpt = None,
     show_code: Annotated[bool, typer.Option(
         "--show-code", help="Keep code cells in the HTML report.")] = False,
     all_studies: Annotated[bool, typer.Option(
@@ -61,6 +112,15 @@ def run_cmd(
     reports: ReportsOpt = None,
 ) -> None:
     """Run a study notebook with typed parameters into reports/<study>/<run-id>/."""
+    with _supervised():
+        _run_cmd(study, param, file, force, explain, timeout, show_code, all_studies, reference,
+                 reports)
+
+
+def _run_cmd(study: str | None, param: list[str] | None, file: list[str] | None, force: bool,
+             explain: bool, timeout: float | None, show_code: bool, all_studies: bool,
+             reference: bool, reports: str | None) -> None:
+    _check_timeout(timeout)
     if all_studies == (study is not None):
         _fail("give a study name or --all")
     if reference and (param or file):
@@ -134,11 +194,17 @@ def sweep_cmd(
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="Parallel worker processes.")] = 1,
     param: ParamOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rerun cached combinations.")] = False,
-    timeout: Annotated[float | None, typer.Option(
-        "--timeout", help="Seconds allowed per cell.", min=0.1)] = None,
+    timeout: TimeoutOpt = None,
     reports: ReportsOpt = None,
 ) -> None:
     """Run the cartesian product of a parameter grid; resumable; writes a summary CSV and plot."""
+    _check_timeout(timeout)
+    with _supervised():
+        _sweep_cmd(study, grid, jobs, param, force, timeout, reports)
+
+
+def _sweep_cmd(study: str, grid: str, jobs: int, param: list[str] | None, force: bool,
+               timeout: float | None, reports: str | None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from journey.study.index import build_index
@@ -205,9 +271,16 @@ def list_cmd() -> None:
 @app.command("inspect")
 def inspect_cmd(
     study: Annotated[str, typer.Argument(help="Study name in notebooks/ or a .ipynb path.")],
+    run: Annotated[str | None, typer.Option(
+        "--run", help="Show this run (its id, as listed) in full.")] = None,
     reports: ReportsOpt = None,
 ) -> None:
-    """Show a study's parameters and its runs (good and failed)."""
+    """Show a study's parameters and its runs (good and failed), or one run in full."""
+    with _warning_lines():
+        _inspect_cmd(study, run, reports)
+
+
+def _inspect_cmd(study: str, run: str | None, reports: str | None) -> None:
     from rich.table import Table
 
     from journey.study import notebookfile
@@ -220,6 +293,10 @@ def inspect_cmd(
         nb, specs = study_parameters(s)
     except (ValueError, StudyUsageError) as exc:
         _fail(str(exc))
+    root = reports_root(reports)
+    if run is not None:
+        _inspect_run(s.name, run, root)
+        return
     console = _console()
     console.print(f"[bold]{s.name}[/bold] — {notebookfile.title(nb)}\n  {s.path}")
     t = Table(title="parameters", title_justify="left")
@@ -228,7 +305,6 @@ def inspect_cmd(
     for p in specs:
         t.add_row(p.name, p.annotation, repr(p.default), p.help)
     console.print(t)
-    root = reports_root(reports)
     data = collect(root).get(s.name)
     if not data:
         console.print(f"no runs in {root / s.name}")
@@ -246,13 +322,47 @@ def inspect_cmd(
     console.print(r)
 
 
+def _inspect_run(study: str, run_id: str, root: Path) -> None:
+    """One run in full: status, folder, parameters, metrics and files; exit 2 if there is no such
+    run or its folder is damaged."""
+    from journey.study import cache
+    from journey.study.runner import FAILED_DIR
+
+    study_dir = root / study
+    found = [d for d in (study_dir / run_id, study_dir / FAILED_DIR / run_id)
+             if run_id and "/" not in run_id and d.is_dir()]
+    if not found:
+        known = sorted(m["run_id"] for m in cache.study_runs(study_dir))
+        _fail(f"study {study}: no run {run_id!r} in {study_dir} (runs: "
+              f"{', '.join(known[:10]) + (' ...' if len(known) > 10 else '') or 'none'})")
+    why = cache.run_problem(found[0])
+    if why:
+        _fail(f"{found[0]}: damaged run folder ({why}); rerun the study with these parameters to "
+              "replace it")
+    m, metrics = cache.read_run(found[0])
+    print(f"{study} run {m['run_id']}: {m['status']}, finished "
+          f"{str(m.get('timings', {}).get('finished', '?'))[:19]} → {found[0]}")
+    for k, v in m["parameters"].items():
+        print(f"  parameter {k} = {v!r}")
+    for k, v in metrics.items():
+        if isinstance(v, int | float | str | bool) or v is None:
+            print(f"  metric {k} = {v:.6g}" if isinstance(v, float) else f"  metric {k} = {v!r}")
+    for label, name in sorted(m.get("outputs", {}).items()):
+        if isinstance(name, str):
+            print(f"  {label}: {found[0] / name}")
+    err = m.get("error")
+    if isinstance(err, dict):
+        print(f"  error: {err.get('ename')}: {str(err.get('evalue', ''))[:200]}")
+
+
 @app.command("report")
 def report_cmd(reports: ReportsOpt = None) -> None:
     """Rebuild reports/index.html from every run on disk."""
     from journey.study.index import build_index
     from journey.study.locate import reports_root
 
-    print(build_index(reports_root(reports)))
+    with _warning_lines():
+        print(build_index(reports_root(reports)))
 
 
 @app.command("kernel")

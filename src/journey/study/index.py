@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import html
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
-from journey.study.cache import metrics_of, read_manifest
+from journey.study import atomic
+from journey.study.cache import read_run
 from journey.study.runner import FAILED_DIR
 from journey.study.sweep import SWEEPS_DIR, headline
 
+_NOT_RUNS = (FAILED_DIR, SWEEPS_DIR, "reference")
+INDEX_LOCK = ".index.lock"
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin-bottom:2em;font-size:90%}
 th,td{border:1px solid #ccc;padding:.3em .6em;vertical-align:top;text-align:left}
@@ -32,21 +34,20 @@ def collect(reports: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
     for sdir in sorted(p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".")):
         runs, failed = [], []
         for d in sdir.iterdir():
-            if (d.is_dir() and not d.name.startswith(".") and d.name != "reference"
-                    and (d / "manifest.json").exists()):
-                m = read_manifest(d)
-                if m:
-                    m["_dir"], m["_metrics"] = d, metrics_of(d)
+            if d.is_dir() and not d.name.startswith(".") and d.name not in _NOT_RUNS:
+                run = read_run(d)
+                if run:
+                    m, m["_dir"], m["_metrics"] = run[0], d, run[1]
                     runs.append(m)
         for d in (sdir / FAILED_DIR).glob("*/"):
-            m = read_manifest(d)
-            if m:
-                m["_dir"], m["_metrics"] = d, {}
+            run = read_run(d)
+            if run:
+                m, m["_dir"], m["_metrics"] = run[0], d, {}
                 failed.append(m)
         sweeps = sorted(p.name for p in (sdir / SWEEPS_DIR).glob("*/"))
         if runs or failed or sweeps:
             def newest_first(m: dict[str, Any]) -> str:
-                return m.get("timings", {}).get("finished", "")
+                return str(m.get("timings", {}).get("finished", ""))
 
             out[sdir.name] = {"runs": sorted(runs, key=newest_first, reverse=True),
                               "failed": sorted(failed, key=newest_first, reverse=True),
@@ -81,7 +82,7 @@ def render(reports: Path) -> str:
             links = []
             for label, name in (("report", outs.get("html")), ("notebook", outs.get("notebook")),
                                 ("metrics", outs.get("metrics")), ("manifest", "manifest.json")):
-                if name and (rdir / name).exists():
+                if isinstance(name, str) and name and (rdir / name).exists():
                     links.append(f"<a href='{_rel(rdir / name, reports)}'>{label}</a>")
             if (rdir / "error.json").exists():
                 links.append(f"<a href='{_rel(rdir / 'error.json', reports)}'>error</a>")
@@ -103,11 +104,12 @@ def render(reports: Path) -> str:
 
 
 def build_index(reports: str | os.PathLike[str]) -> Path:
-    """Rebuild ``<reports>/index.html`` atomically; returns its path."""
+    """Rebuild ``<reports>/index.html`` atomically, one process at a time (``flock`` on
+    ``<reports>/.index.lock``: the last rebuild sees every run promoted before it); returns its
+    path."""
     root = Path(reports)
     root.mkdir(parents=True, exist_ok=True)
     path = root / "index.html"
-    tmp = root / f".index.{uuid.uuid4().hex[:8]}.tmp"
-    tmp.write_text(render(root), encoding="utf-8")
-    tmp.replace(path)
+    with atomic.locked(root / INDEX_LOCK):
+        atomic.write_text(path, render(root))
     return path

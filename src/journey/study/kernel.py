@@ -8,12 +8,14 @@ explicitly.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from pathlib import Path
 
 KERNEL_NAME = "journey"
+CONNECTION_FILE = ".kernel.json"
 DISPLAY_NAME = "Python (journey)"
 
 
@@ -75,3 +77,30 @@ def ensure_kernel() -> None:
         python = _spec_python(found) if found else None
         raise KernelError(f"Jupyter kernel '{KERNEL_NAME}' resolves to {found} (python {python}),"
                           f" not {sys.executable}; remove that kernel spec or run `journey kernel`")
+
+
+@functools.cache
+def kernel_manager_class() -> type:
+    """The kernel manager the runner gives papermill: jupyter_client's own, except that the
+    kernel process dies with the process that started it (``PR_SET_PDEATHSIG``, see
+    :mod:`journey.study.workers`). jupyter_client starts kernels in a session of their own, so
+    they get no terminal signal and would otherwise outlive a killed ``journey`` by up to a
+    second (ipykernel's parent poller). Its connection file is written in the run's staging folder
+    (``.kernel.json``), so a killed run leaves nothing in the temporary directory."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    from journey.study.record import RUN_DIR_ENV
+    from journey.study.workers import death_pact
+
+    class DyingKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)
+            run_dir = os.environ.get(RUN_DIR_ENV)
+            if run_dir and not self.connection_file:  # not in /tmp: it goes with the run folder
+                self.connection_file = os.path.join(run_dir, CONNECTION_FILE)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: object) -> None:
+            kw.setdefault("preexec_fn", death_pact())
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return DyingKernelManager

@@ -27,23 +27,22 @@ def reference_dir(reports: Path, study: str) -> Path:
 def write_reference(run_dir: Path, reports: Path, study: str) -> Path:
     """Copy a run's metrics, cleaned manifest, figures and report into the study's reference
     folder (replacing the previous reference); returns the folder."""
+    from journey.study import atomic, staging
+
     run_dir = Path(run_dir)
     out = reference_dir(reports, study)
-    stage = out.with_name(f".{REFERENCE}.staging")
-    shutil.rmtree(stage, ignore_errors=True)
-    (stage / "figures").mkdir(parents=True)
+    stage = staging.new_staging(out.parent, REFERENCE)
+    (stage / "figures").mkdir()
     shutil.copy2(run_dir / "metrics.json", stage / "metrics.json")
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     stable = {k: v for k, v in manifest.items() if k not in VOLATILE}
-    (stage / "manifest.json").write_text(json.dumps(stable, indent=2, sort_keys=True) + "\n",
-                                         encoding="utf-8")
+    atomic.write_text(stage / "manifest.json", json.dumps(stable, indent=2, sort_keys=True) + "\n")
     for fig in sorted((run_dir / "figures").glob("*.png")):
         shutil.copy2(fig, stage / "figures" / fig.name)
     html = run_dir / f"{study}.html"
     if html.is_file():
         shutil.copy2(html, stage / html.name)
-    shutil.rmtree(out, ignore_errors=True)
-    stage.rename(out)
+    staging.promote(stage, out, out.parent)
     return out
 
 

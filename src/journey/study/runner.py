@@ -4,7 +4,10 @@ Layout of one run (``reports/<study>/<run-id>/``): the executed notebook ``<stud
 report ``<study>.html`` (code hidden unless ``show_code``), ``figures/*.png``, ``metrics.json`` and
 ``manifest.json``. A run is built in ``reports/<study>/.staging/`` and renamed into place when
 complete; a failed run goes to ``reports/<study>/failed/<run-id>/`` with ``error.json`` naming the
-failing cell, and never touches the good runs.
+failing cell, and never touches the good runs. Staging folders record their owner process; the
+ones a killed ``journey`` left behind are removed before the next run starts
+(:mod:`journey.study.staging`), and an interrupted run takes its kernel down with it
+(:mod:`journey.study.workers`).
 
 Heavy imports (papermill, nbformat, nbconvert) happen only when a notebook is really executed, so
 that a cached rerun stays well under a second.
@@ -14,12 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,8 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from journey.errors import StudyError
-from journey.study import cache, notebookfile, params
-from journey.study.kernel import KERNEL_NAME, ensure_kernel
+from journey.study import cache, notebookfile, params, staging, workers
+from journey.study.kernel import (
+    CONNECTION_FILE,
+    KERNEL_NAME,
+    ensure_kernel,
+    kernel_manager_class,
+)
 from journey.study.locate import Study, find_study, reports_root
 from journey.study.provenance import (
     git_state,
@@ -45,7 +52,7 @@ from journey.study.record import (
 )
 
 FAILED_DIR = "failed"
-STAGING_DIR = ".staging"
+STAGING_DIR = staging.STAGING_DIR
 
 
 class StudyUsageError(StudyError):
@@ -241,10 +248,35 @@ def _execute(nb_path: Path, out_path: Path, cwd: Path, timeout: float | None) ->
         request_save_on_cell_execute=False,
         extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # no kernel chatter on stderr
         shutdown_kernel="immediate",  # outputs are in hand; don't wait for interpreter teardown
+        kernel_manager_class=kernel_manager_class(),  # the kernel dies with this process
     )
 
 
+# The report is one self-contained file: nbconvert's lab template, without require.js (no
+# widgets here) and with MathJax only when the notebook has TeX math, since both come from a CDN
+# and fail (console errors, a stalled page) without network.
+_REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}
+{%- if resources.journey_math -%}{{ super() }}{%- endif -%}
+{%- endblock html_head_js_mathjax -%}
+"""
+_TEX = re.compile(r"\$[^$\n]+\$|\\\(|\\\[|\\begin\{")
+
+
+def _has_math(nb: Any) -> bool:
+    """True if a Markdown cell holds TeX (``$...$``, ``\\(``, ``\\[``, ``\\begin{``) or an
+    output is ``text/latex``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and _TEX.search(cell.source):
+            return True
+        if any("text/latex" in out.get("data", {}) for out in cell.get("outputs", [])):
+            return True
+    return False
+
+
 def _write_html(nb_path: Path, html_path: Path, show_code: bool, plan: RunPlan) -> None:
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -254,25 +286,16 @@ def _write_html(nb_path: Path, html_path: Path, show_code: bool, plan: RunPlan) 
         f"*Run `{plan.key.run_id}` of `{plan.study.name}` · parameters: {shown}*")
     nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, note)
     exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": plan.study.name}})
+                            exclude_output_prompt=True, template_file="journey.html.j2",
+                            extra_loaders=[jinja2.DictLoader({"journey.html.j2":
+                                                              _REPORT_TEMPLATE})])
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": plan.study.name},
+                                                         "journey_math": _has_math(nb)})
     html_path.write_text(body, encoding="utf-8")
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _promote(staging: Path, target: Path) -> None:
-    """Rename ``staging`` to ``target``; an existing ``target`` is swapped out first."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if target.exists():
-        old = staging.parent / f"{target.name}.old.{uuid.uuid4().hex[:8]}"
-        os.rename(target, old)
-    os.rename(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _error_info(exc: BaseException, injected_at: int, nb: dict[str, Any]) -> dict[str, Any]:
@@ -329,6 +352,56 @@ def _write_json(path: Path, data: Any) -> None:
                     encoding="utf-8")
 
 
+def _build(plan: RunPlan, stage: Path, timeout: float | None, show_code: bool, started: str,
+           t0: float) -> tuple[str, Path, dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """Execute the notebook in ``stage``, write its report and manifest, and promote it to the
+    run folder (or to ``failed/``). Returns status, target, metrics, manifest and error."""
+    nb, injected_at = _prepared_notebook(plan)
+    input_nb = stage / ".input.ipynb"
+    input_nb.write_text(json.dumps(nb), encoding="utf-8")
+    out_nb = stage / f"{plan.study.name}.ipynb"
+    # Warm the HTML exporter's imports while the kernel works (the parent is idle).
+    threading.Thread(target=_warm_nbconvert, daemon=True).start()
+    t_exec = time.perf_counter()
+    error = None
+    try:
+        with _KernelEnv(stage):
+            _execute(input_nb, out_nb, plan.study.path.parent, timeout)
+    except Exception as exc:  # noqa: BLE001 - any kernel failure is a failed run
+        error = _error_info(exc, injected_at, nb)
+    exec_s = time.perf_counter() - t_exec
+    input_nb.unlink(missing_ok=True)
+    (stage / CONNECTION_FILE).unlink(missing_ok=True)
+
+    metrics_path = stage / METRICS_FILE
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    metrics_path.write_text(dumps_metrics(metrics), encoding="utf-8")
+    headline_path = stage / HEADLINE_FILE
+    headline = json.loads(headline_path.read_text()) if headline_path.exists() else []
+    headline_path.unlink(missing_ok=True)
+    figures = sorted(p.name for p in (stage / FIGURES_DIR).glob("*.png"))
+    outputs: dict[str, Any] = {"notebook": out_nb.name, "metrics": METRICS_FILE,
+                               "figures": [f"{FIGURES_DIR}/{f}" for f in figures]}
+    t_rep = time.perf_counter()
+    if error is None:
+        html = stage / f"{plan.study.name}.html"
+        _write_html(out_nb, html, show_code, plan)
+        outputs["html"] = html.name
+    report_s = time.perf_counter() - t_rep
+    timings = {"started": started, "finished": _now(), "execute_s": round(exec_s, 3),
+               "report_s": round(report_s, 3),
+               "total_s": round(time.perf_counter() - t0, 3)}
+    status = "ok" if error is None else "failed"
+    manifest = _manifest(plan, status, timings, outputs, error)
+    manifest["headline_metrics"] = headline
+    if error is not None:
+        _write_json(stage / "error.json", error)
+    _write_json(stage / "manifest.json", manifest)
+    target = plan.run_dir if error is None else plan.failed_dir
+    staging.promote(stage, target, plan.study_dir)
+    return status, target, metrics, manifest, error
+
+
 def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = None,
                  show_code: bool = False) -> RunResult:
     """Reuse the cached run, or execute the notebook and promote its report."""
@@ -341,55 +414,15 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
 
     ensure_kernel()
     _skip_slow_format_checker()
+    staging.clean_stale(plan.study_dir)
     started = _now()
-    (plan.study_dir / STAGING_DIR).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{plan.key.run_id}.",
-                                    dir=plan.study_dir / STAGING_DIR))
+    stage = staging.new_staging(plan.study_dir, plan.key.run_id)
     try:
-        nb, injected_at = _prepared_notebook(plan)
-        input_nb = staging / ".input.ipynb"
-        input_nb.write_text(json.dumps(nb), encoding="utf-8")
-        out_nb = staging / f"{plan.study.name}.ipynb"
-        # Warm the HTML exporter's imports while the kernel works (the parent is idle).
-        threading.Thread(target=_warm_nbconvert, daemon=True).start()
-        t_exec = time.perf_counter()
-        error = None
-        try:
-            with _KernelEnv(staging):
-                _execute(input_nb, out_nb, plan.study.path.parent, timeout)
-        except Exception as exc:  # noqa: BLE001 - any kernel failure is a failed run
-            error = _error_info(exc, injected_at, nb)
-        exec_s = time.perf_counter() - t_exec
-        input_nb.unlink(missing_ok=True)
-
-        metrics_path = staging / METRICS_FILE
-        metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-        metrics_path.write_text(dumps_metrics(metrics), encoding="utf-8")
-        headline_path = staging / HEADLINE_FILE
-        headline = json.loads(headline_path.read_text()) if headline_path.exists() else []
-        headline_path.unlink(missing_ok=True)
-        figures = sorted(p.name for p in (staging / FIGURES_DIR).glob("*.png"))
-        outputs: dict[str, Any] = {"notebook": out_nb.name, "metrics": METRICS_FILE,
-                                   "figures": [f"{FIGURES_DIR}/{f}" for f in figures]}
-        t_rep = time.perf_counter()
-        if error is None:
-            html = staging / f"{plan.study.name}.html"
-            _write_html(out_nb, html, show_code, plan)
-            outputs["html"] = html.name
-        report_s = time.perf_counter() - t_rep
-        timings = {"started": started, "finished": _now(), "execute_s": round(exec_s, 3),
-                   "report_s": round(report_s, 3),
-                   "total_s": round(time.perf_counter() - t0, 3)}
-        status = "ok" if error is None else "failed"
-        manifest = _manifest(plan, status, timings, outputs, error)
-        manifest["headline_metrics"] = headline
-        if error is not None:
-            _write_json(staging / "error.json", error)
-        _write_json(staging / "manifest.json", manifest)
-        target = plan.run_dir if error is None else plan.failed_dir
-        _promote(staging, target)
+        status, target, metrics, manifest, error = _build(plan, stage, timeout, show_code,
+                                                          started, t0)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        workers.kill_tree(workers.kernels_of(stage))  # an interrupted kernel goes too
+        shutil.rmtree(stage, ignore_errors=True)
         raise
     result = RunResult(plan.study.name, plan.key.run_id, status, target, plan.parameters,
                        metrics, manifest, None, time.perf_counter() - t0)

@@ -7,24 +7,27 @@ A grid file maps parameter names to lists of values (a scalar means a single val
 
 Every combination is validated before any kernel starts. Combinations already in the cache are
 skipped (so an interrupted sweep resumes where it stopped); the rest run in a pool of ``jobs``
-worker processes (``spawn``, one kernel each). The summary table (``summary.csv``, one row per
-combination with its scalar metrics) and ``summary.png`` go to ``reports/<study>/sweeps/<id>/``.
+worker processes (``spawn``, one kernel each; :func:`journey.study.workers.worker_pool` ties
+their lives and their kernels' to this process, so an interrupted or killed sweep leaves no
+process behind, and the next run cleans its leftovers). The summary table (``summary.csv``, one
+row per combination with its scalar metrics) and ``summary.png`` go to
+``reports/<study>/sweeps/<id>/``.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from journey.study import cache
+from journey.study import atomic, cache, staging, workers
 from journey.study.kernel import ensure_kernel
 from journey.study.provenance import sha256_text
 from journey.study.runner import (
@@ -89,6 +92,9 @@ class SweepResult:
 
 
 def _worker(plan: RunPlan, force: bool, timeout: float | None) -> dict[str, Any]:
+    import warnings
+
+    warnings.simplefilter("ignore", cache.DamagedRunWarning)  # the parent has said it once
     try:
         r = execute_plan(plan, force=force, timeout=timeout)
         return {"status": r.status, "metrics": r.metrics, "seconds": r.seconds,
@@ -125,25 +131,28 @@ def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
 
     if todo:
         ensure_kernel()  # once, before workers could race to install it
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
-                                 mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(_worker, plans[idx[0]], force, timeout): idx
-                       for idx in todo.values()}
-            for fut in as_completed(futures):
-                out = fut.result()
-                for i in futures[fut]:
-                    row = rows[i]
-                    row.status, row.seconds = out["status"], out["seconds"]
-                    row.metrics, row.error = out.get("metrics", {}), out.get("error")
-                    row.headline = out.get("headline", [])
-                    if on_progress:
-                        on_progress(row)
+        staging.clean_stale(plans[0].study_dir)
+        try:
+            with workers.worker_pool(min(jobs, len(todo))) as pool:
+                futures = {pool.submit(_worker, plans[idx[0]], force, timeout): idx
+                           for idx in todo.values()}
+                for fut in as_completed(futures):
+                    out = fut.result()
+                    for i in futures[fut]:
+                        row = rows[i]
+                        row.status, row.seconds = out["status"], out["seconds"]
+                        row.metrics, row.error = out.get("metrics", {}), out.get("error")
+                        row.headline = out.get("headline", [])
+                        if on_progress:
+                            on_progress(row)
+        finally:
+            staging.clean_stale(plans[0].study_dir)  # what killed workers left behind
 
     study_dir = plans[0].study_dir
     sweep_id = sha256_text(json.dumps([r.run_id for r in rows]))[:12]
     out_dir = study_dir / SWEEPS_DIR / sweep_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "grid.json").write_text(json.dumps(grid, indent=2) + "\n", encoding="utf-8")
+    atomic.write_text(out_dir / "grid.json", json.dumps(grid, indent=2) + "\n")
     csv_path = write_summary_csv(rows, list(grid), out_dir / "summary.csv")
     plot_path = write_summary_plot(rows, list(grid), out_dir / "summary.png")
     return SweepResult(plans[0].study.name, rows, out_dir, csv_path, plot_path)
@@ -162,15 +171,19 @@ def _row_headline(r: SweepRow) -> dict[str, float]:
 
 
 def write_summary_csv(rows: Sequence[SweepRow], names: Sequence[str], path: Path) -> Path:
+    """One row per combination: its values, run id, ``ok`` or ``failed`` (a reused run is ``ok``,
+    so a resumed sweep writes the same file as an uninterrupted one) and headline metrics."""
     metric_names = list(dict.fromkeys(k for r in rows for k in _row_headline(r)))
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow([*names, "run_id", "status", *metric_names])
-        for r in rows:
-            m = _row_headline(r)
-            w.writerow([json.dumps(r.values[n]) if isinstance(r.values[n], list | dict)
-                        else r.values[n] for n in names]
-                       + [r.run_id, r.status] + [m.get(k, "") for k in metric_names])
+    f = io.StringIO(newline="")
+    w = csv.writer(f)
+    w.writerow([*names, "run_id", "status", *metric_names])
+    for r in rows:
+        m = _row_headline(r)
+        w.writerow([json.dumps(r.values[n]) if isinstance(r.values[n], list | dict)
+                    else r.values[n] for n in names]
+                   + [r.run_id, "failed" if r.status == "failed" else "ok"]
+                   + [m.get(k, "") for k in metric_names])
+    atomic.write_text(path, f.getvalue())
     return path
 
 
@@ -214,5 +227,5 @@ def write_summary_plot(rows: Sequence[SweepRow], names: Sequence[str], path: Pat
         ax.set_visible(False)
     if len(groups) > 1 and len(groups) <= 8:
         axes[0].legend(fontsize=7)
-    path.write_bytes(figure_png(fig))
+    atomic.write_bytes(path, figure_png(fig))
     return path
