@@ -8,21 +8,17 @@ line on stderr and exit code 1 (the run is kept under ``failed/``).
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from journey.cli.app import app
+from journey.cli.errors import fail as _fail
 
 ReportsOpt = Annotated[str | None, typer.Option(
     "--reports", help="Reports directory (default: $JOURNEY_REPORTS or <project>/reports).")]
 ParamOpt = Annotated[list[str] | None, typer.Option(
     "-p", "--param", help="Parameter as name=value (repeatable); typed by the notebook.")]
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    print(f"journey: error: {' '.join(str(message).split())}", file=sys.stderr)
-    raise typer.Exit(code)
 
 
 def _console():  # rich is imported lazily: the cached path must stay fast
@@ -87,12 +83,9 @@ def _run_one(study: str, param: list[str], file: list[str], force: bool, explain
              fail_fast: bool = False) -> bool:
     """Run (or reuse) one study and print its line; False when the notebook failed."""
     from journey.study import cache
-    from journey.study.runner import StudyFailed, StudyUsageError, execute_plan, plan_run
+    from journey.study.runner import StudyFailed, execute_plan, plan_run
 
-    try:
-        plan = plan_run(study, param, file, reports=reports)
-    except StudyUsageError as exc:
-        _fail(str(exc))
+    plan = plan_run(study, param, file, reports=reports)
     if explain:
         print(cache.explain(plan.study_dir, plan.key, force=force))
         return True
@@ -143,7 +136,6 @@ def sweep_cmd(
 
     from journey.study.index import build_index
     from journey.study.kernel import KernelError
-    from journey.study.runner import StudyUsageError
     from journey.study.sweep import expand_grid, read_grid, run_sweep
 
     try:
@@ -160,7 +152,7 @@ def sweep_cmd(
 
             result = run_sweep(study, g, jobs=jobs, assignments=param or [], reports=reports,
                                force=force, timeout=timeout, on_progress=tick)
-    except (StudyUsageError, KernelError) as exc:
+    except KernelError as exc:
         _fail(str(exc))
     build_index(result.directory.parents[2])
     counts: dict[str, int] = {}
@@ -213,13 +205,10 @@ def inspect_cmd(
     from journey.study import notebookfile
     from journey.study.index import collect
     from journey.study.locate import find_study, reports_root
-    from journey.study.runner import StudyUsageError, study_parameters
+    from journey.study.runner import study_parameters
 
-    try:
-        s = find_study(study)
-        nb, specs = study_parameters(s)
-    except (ValueError, StudyUsageError) as exc:
-        _fail(str(exc))
+    s = find_study(study)
+    nb, specs = study_parameters(s)
     console = _console()
     console.print(f"[bold]{s.name}[/bold] — {notebookfile.title(nb)}\n  {s.path}")
     t = Table(title="parameters", title_justify="left")

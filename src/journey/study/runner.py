@@ -106,7 +106,9 @@ def study_parameters(study: Study) -> tuple[dict[str, Any], list[params.ParamSpe
         idx = notebookfile.parameters_cell_index(nb, study.path)
         src = notebookfile.cell_source(nb["cells"][idx])
         specs = params.parse_parameters_cell(src, f"{study.path.name}: parameters cell")
-        params.build_model(specs)  # the defaults must satisfy their own types
+        model = params.build_model(specs)  # the defaults must satisfy their own types ...
+        defaults = params.validate_parameters(model, {}).model_dump()
+        params.check_constraints(specs, defaults)  # ... and their own ranges
     except ValueError as exc:
         raise StudyUsageError(str(exc)) from None
     return nb, specs
@@ -130,22 +132,18 @@ def _absolute_input_paths(canon: dict[str, Any], notebook_dir: Path) -> dict[str
 
 
 def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
-    """A YAML file holding a mapping (empty file: ``{}``); ``StudyUsageError`` naming ``what``
-    and the file otherwise."""
-    import yaml
+    """A YAML file holding a mapping (empty file: ``{}``), read by
+    :func:`journey.yaml_io.load_yaml` (size, alias and key limits); ``StudyUsageError`` naming
+    ``what`` and the file otherwise (``JourneyIOError`` when it cannot be read)."""
+    from journey.yaml_io import load_yaml
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise StudyUsageError(f"{what} {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise StudyUsageError(f"{what} {path}: not valid YAML "
-                              f"({str(exc).splitlines()[0]})") from None
+    data = load_yaml(path, what, StudyUsageError)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise StudyUsageError(f"{what} {path}: expected a mapping of name: value")
-    return {str(k): v for k, v in data.items()}
+        raise StudyUsageError(f"{what} {path}: expected a mapping of name: value, got"
+                              f" {type(data).__name__}")
+    return data
 
 
 def _read_param_file(path: Path) -> dict[str, Any]:
@@ -175,6 +173,7 @@ def plan_run(study_ref: str, assignments: Sequence[str] = (),
         merged.update(params.parse_assignments(specs, assignments))
         model = params.build_model(specs)
         validated = params.validate_parameters(model, merged)
+        params.check_constraints(specs, validated.model_dump())
         canon = _absolute_input_paths(params.canonical(validated), study.path.parent)
         params.injection_source(canon)  # refuse values without a safe literal form now
     except ValueError as exc:
