@@ -187,10 +187,10 @@ def list_cmd() -> None:
             console.print(f"[bold]{s.name}[/bold]  [red]{exc}[/red]")
             continue
         t = Table(title=f"{s.name} — {notebookfile.title(nb)}", title_justify="left")
-        for col in ("parameter", "type", "default", "help"):
+        for col in ("parameter", "type", "default", "allowed", "help"):
             t.add_column(col)
         for p in specs:
-            t.add_row(p.name, p.annotation, repr(p.default), p.help)
+            t.add_row(p.name, p.annotation, repr(p.default), p.allowed, p.help)
         console.print(t)
 
 
@@ -212,10 +212,10 @@ def inspect_cmd(
     console = _console()
     console.print(f"[bold]{s.name}[/bold] — {notebookfile.title(nb)}\n  {s.path}")
     t = Table(title="parameters", title_justify="left")
-    for col in ("parameter", "type", "default", "help"):
+    for col in ("parameter", "type", "default", "allowed", "help"):
         t.add_column(col)
     for p in specs:
-        t.add_row(p.name, p.annotation, repr(p.default), p.help)
+        t.add_row(p.name, p.annotation, repr(p.default), p.allowed, p.help)
     console.print(t)
     root = reports_root(reports)
     data = collect(root).get(s.name)

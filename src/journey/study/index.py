@@ -103,11 +103,18 @@ def render(reports: Path) -> str:
 
 
 def build_index(reports: str | os.PathLike[str]) -> Path:
-    """Rebuild ``<reports>/index.html`` atomically; returns its path."""
-    root = Path(reports)
-    root.mkdir(parents=True, exist_ok=True)
+    """Rebuild ``<reports>/index.html`` atomically; returns its path. A reports path that is a
+    file, or a folder that cannot be written, is a :class:`JourneyIOError`."""
+    from journey.output_paths import check_writable_folder, io_error
+
+    root = check_writable_folder(reports, "reports folder")
     path = root / "index.html"
     tmp = root / f".index.{uuid.uuid4().hex[:8]}.tmp"
-    tmp.write_text(render(root), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(render(root), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise io_error(exc, path, "write") from None
     return path

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from journey.errors import StudyError
+from journey.output_paths import check_writable_folder, io_error
 from journey.study import cache, notebookfile, params
 from journey.study.kernel import KERNEL_NAME, ensure_kernel
 from journey.study.locate import Study, find_study, reports_root
@@ -180,7 +181,8 @@ def plan_run(study_ref: str, assignments: Sequence[str] = (),
         raise StudyUsageError(f"{study.name}: {exc}") from None
     key, inputs = cache.make_key(notebookfile.code_sources(nb), canon, study.path.parent,
                                  journey_fingerprint())
-    return RunPlan(study, nb, specs, canon, key, inputs, files, reports_root(reports))
+    root = check_writable_folder(reports_root(reports), "reports folder")
+    return RunPlan(study, nb, specs, canon, key, inputs, files, root)
 
 
 def _prepared_notebook(plan: RunPlan) -> tuple[dict[str, Any], int]:
@@ -341,9 +343,12 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
     ensure_kernel()
     _skip_slow_format_checker()
     started = _now()
-    (plan.study_dir / STAGING_DIR).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{plan.key.run_id}.",
-                                    dir=plan.study_dir / STAGING_DIR))
+    try:
+        (plan.study_dir / STAGING_DIR).mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{plan.key.run_id}.",
+                                        dir=plan.study_dir / STAGING_DIR))
+    except OSError as exc:
+        raise io_error(exc, plan.study_dir, "write the run into") from None
     try:
         nb, injected_at = _prepared_notebook(plan)
         input_nb = staging / ".input.ipynb"
@@ -387,6 +392,9 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
         _write_json(staging / "manifest.json", manifest)
         target = plan.run_dir if error is None else plan.failed_dir
         _promote(staging, target)
+    except OSError as exc:  # disk full, permissions changed under us: the user's folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise io_error(exc, plan.study_dir, "write the run into") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
