@@ -165,7 +165,10 @@ def _message(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return f"not valid YAML: {where}{_short(problem, 120)}"
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    opened = (f" ({context} from line {start.line + 1}, column {start.column + 1})"
+              if context and start is not None else "")
+    return f"not valid YAML: {where}{_short(problem, 120)}{_short(opened, 120)}"
 
 
 def parse_yaml(text: str, source: str, error: type[JourneyError]) -> Any:
