@@ -143,5 +143,8 @@ def write_texts(files: Mapping[Path, str], force: bool = False,
             except OSError as exc:
                 raise io_error(exc, path, "write") from None
         for tmp, path in zip(staged, files, strict=True):
-            os.replace(tmp, path)  # same folder: never across file systems
+            try:
+                os.replace(tmp, path)  # same folder: never across file systems
+            except OSError as exc:
+                raise io_error(exc, path, "write") from None
         staged.clear()

@@ -38,7 +38,8 @@ def one_line(message: object, limit: int = MAX_LINE) -> str:
     """``message`` on one line (whitespace runs become one space), at most ``limit`` characters."""
     text = " ".join(str(message).split())
     if len(text) > limit:
-        text = text[: limit - 24] + f" ... ({len(text):,} characters)"
+        tail = f" ... ({len(text):,} characters)"
+        text = text[: limit - len(tail)].rstrip() + tail
     return text
 
 

@@ -162,7 +162,7 @@ def _bound(text: str, loc: str) -> Bound | None:
 
 
 def _parse_range(body: str, loc: str) -> tuple[Bound | None, Bound | None]:
-    if body.count("..") != 1:
+    if body.count("..") != 1 or "..." in body:
         raise StudyError(f"{loc}: expected 'range: LOW..HIGH', got 'range: {body}'")
     lo_text, hi_text = body.split("..")
     low, high = _bound(lo_text, loc), _bound(hi_text, loc)
