@@ -7,11 +7,11 @@ presets ship with the package (``journey/presets/*.yaml``).
 
 from __future__ import annotations
 
+import numbers
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
@@ -238,10 +238,11 @@ class Scenario(BaseModel):
         """A YAML slip is not a value: ``read_share: true`` is not 1.0, ``partners: 1`` or
         ``partners: "yes"`` is not True, ``price: "30"`` is not 30 (an int is a float)."""
         kind = cls.model_fields[info.field_name].annotation if info.field_name else None
-        is_bool = isinstance(value, bool | np.bool_)
+        is_bool = isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind",
+                                                     "") == "b"  # numpy's bool_ too
         if kind is bool and not is_bool:
             raise ValueError(f"expected true or false, got {_shown(value)}")
-        if kind in (int, float) and (is_bool or not isinstance(value, int | float | np.number)):
+        if kind in (int, float) and (is_bool or not isinstance(value, numbers.Real)):
             raise ValueError(f"expected a number, got {_shown(value)}")
         return value
 
