@@ -278,3 +278,10 @@ def test_unknown_parameters_are_one_short_line():
     with pytest.raises(params.StudyError) as exc:
         validate_parameters(model, {f"p{i}": i for i in range(10_000)})
     assert len(str(exc.value)) < 600 and "and 9,997 more" in str(exc.value)
+
+
+@pytest.mark.parametrize("raw", ['{"a": 1, "a": 2}', "{a: 1, a: 2}"])
+def test_p_values_refuse_repeated_keys_as_json_and_yaml(raw):
+    spec = params.ParamSpec("d", "dict", dict, {})
+    with pytest.raises(params.StudyError, match="parameter 'd': .*duplicate key 'a'"):
+        params.parse_cli_value(spec, raw)

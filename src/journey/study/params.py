@@ -360,7 +360,9 @@ def parse_cli_value(spec: ParamSpec, raw: str) -> Any:
     if _wants_raw_string(spec.type):
         return raw
     try:
-        return json.loads(raw)
+        return json.loads(raw, object_pairs_hook=lambda pairs: _unique(pairs, spec.name))
+    except StudyError:
+        raise
     except ValueError:
         pass
     except RecursionError:
@@ -375,6 +377,16 @@ def parse_cli_value(spec: ParamSpec, raw: str) -> Any:
         return raw
     except YamlRefused as exc:
         raise StudyError(f"parameter {spec.name!r}: {exc}") from None
+
+
+def _unique(pairs: list[tuple[str, Any]], name: str) -> dict[str, Any]:
+    """A JSON object whose keys are each given once (as the YAML loader requires)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise StudyError(f"parameter {name!r}: duplicate key {key[:60]!r}")
+        out[key] = value
+    return out
 
 
 def parse_assignments(specs: Iterable[ParamSpec], items: Iterable[str]) -> dict[str, Any]:
