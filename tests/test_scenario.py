@@ -70,3 +70,48 @@ def test_presets_differ_in_earnest():
 def test_unknown_preset():
     with pytest.raises(ScenarioError, match="unknown preset 'mars'"):
         load_preset("mars")
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"read_share": True}, "parameter 'read_share': expected a number, got True (bool)"),
+    ({"term_months": False}, "parameter 'term_months': expected a number"),
+    ({"price": "30"}, "parameter 'price': expected a number, got '30' (str)"),
+    ({"partners": 1}, "parameter 'partners': expected true or false, got 1"),
+    ({"partners": "yes"}, "parameter 'partners': expected true or false, got 'yes' (str)"),
+    ({"keep_contact_data": 0.0}, "parameter 'keep_contact_data': expected true or false"),
+])
+def test_loose_types_are_refused(data, needle):
+    with pytest.raises(ScenarioError) as exc:
+        Scenario.from_dict(data)
+    assert needle in str(exc.value)
+
+
+def test_ints_are_floats_and_numpy_numbers_are_numbers():
+    import numpy as np
+
+    sc = Scenario.from_dict({"price": 30, "read_share": np.float64(0.5),
+                             "term_months": np.int64(12), "partners": np.bool_(True)})
+    assert sc.price == 30.0 and isinstance(sc.price, float)
+    assert sc.term_months == 12 and sc.partners
+
+
+def test_yaml_slips_are_refused_from_a_file(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("read_share: yes\n")  # YAML 1.1: yes is true
+    with pytest.raises(ScenarioError, match="s.yaml: parameter 'read_share': expected a number"):
+        Scenario.from_yaml(path)
+    path.write_text("read_share: 0.3\nread_share: 0.4\n")
+    with pytest.raises(ScenarioError, match="line 2: duplicate key 'read_share'"):
+        Scenario.from_yaml(path)
+
+
+def test_many_unknown_keys_are_one_short_line():
+    with pytest.raises(ScenarioError) as exc:
+        Scenario.from_dict({f"unknown_{i}": "x" * 10_000 for i in range(50_000)})
+    assert len(str(exc.value)) < 300 and "and 49,997 more" in str(exc.value)
+
+
+def test_a_long_bad_value_is_cut_short():
+    with pytest.raises(ScenarioError) as exc:
+        Scenario.from_dict({"read_share": "9" * 100_000})
+    assert len(str(exc.value)) < 200

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from journey.errors import JourneyDataError
+from journey.errors import JourneyDataError, ParameterError
 from journey.metrics import (
     Economics,
     cliff_ratio,
@@ -123,8 +123,8 @@ def barrier_outcomes(data: Journeys, economics: Economics | None = None, month: 
         raise JourneyDataError(f"barrier_outcomes needs a Journeys, got {type(data).__name__}")
     H = _observed_months(data)
     if not (isinstance(month, int | np.integer) and 1 <= month < H):
-        raise ValueError(f"month must be a month since signing in 1..{H - 1} (the months"
-                         f" observed after the signing month), got {month!r}")
+        raise ParameterError(f"month must be a month since signing in 1..{H - 1} (the months"
+                             f" observed after the signing month), got {month!r}")
     lt = life_table(data).set_index("month")["survival"]
     panel = data.panel
     out = {
@@ -170,7 +170,7 @@ def dose_scenarios(scenario: Scenario, parameter: str, doses: Sequence[float]
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
     if len(doses) == 0:
-        raise ValueError(f"doses of '{parameter}': expected at least one value, got none")
+        raise ParameterError(f"doses of '{parameter}': expected at least one value, got none")
     return {float(d): scenario.replace(**{parameter: float(d)}) for d in doses}
 
 
@@ -193,8 +193,8 @@ def _raised(scenario: Scenario, delta: float) -> Scenario:
 
 def _check_delta(delta: float | None) -> None:
     if delta is not None and not (math.isfinite(delta) and delta != 0.0):
-        raise ValueError(f"service_delta must be a finite, non-zero change of service_quality"
-                         f" (points 0-10), got {delta!r}")
+        raise ParameterError(f"service_delta must be a finite, non-zero change of service_quality"
+                             f" (points 0-10), got {delta!r}")
 
 
 def sweep(scenarios: Mapping[Hashable, Scenario], *, n_customers: int, months: int, seed: int,
@@ -215,7 +215,7 @@ def sweep(scenarios: Mapping[Hashable, Scenario], *, n_customers: int, months: i
     """
     _check_delta(service_delta)
     if not scenarios:
-        raise ValueError("scenarios: expected at least one scenario, got none")
+        raise ParameterError("scenarios: expected at least one scenario, got none")
     seeds = replication_seeds(seed, replications)
     rows, curves = [], []
     for key, sc in scenarios.items():

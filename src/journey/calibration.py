@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from journey import metrics
+from journey.errors import ParameterError
 from journey.scenario import Scenario, load_preset
 from journey.schema import Journeys
 
@@ -155,7 +156,7 @@ def against_bands(j: Journeys, scenario: Scenario, preset: str) -> pd.DataFrame:
     """A cohort's figures (:func:`measure`) against the bands of ``preset``: one row per band
     with columns figure, value, lo, hi, inside, kind, source."""
     if preset not in BANDS:
-        raise ValueError(f"preset {preset!r} has no bands; expected one of {', '.join(BANDS)}")
+        raise ParameterError(f"preset {preset!r} has no bands; expected one of {', '.join(BANDS)}")
     values = measure(j, scenario)
     return pd.DataFrame([{"figure": b.figure, "value": values.get(b.figure, math.nan),
                           "lo": b.lo, "hi": b.hi, "inside": b.holds(values.get(b.figure, math.nan)),

@@ -42,7 +42,7 @@ from typing import Any
 import pandas as pd
 
 from journey.attribution import shapley_exact
-from journey.errors import ScenarioError
+from journey.errors import ParameterError, ScenarioError
 from journey.scenario import Scenario
 
 __all__ = ["channel_levels", "decompose_channels", "shapley_values"]
@@ -62,11 +62,11 @@ def _check(scenario: Scenario, driver: str, channels: Channels) -> None:
     if driver not in fields:
         raise ScenarioError(f"driver: '{driver}' is not a scenario parameter")
     if not channels:
-        raise ValueError("channels: expected at least one channel name -> {parameter: value"
-                         " that switches it off}")
+        raise ParameterError("channels: expected at least one channel name -> {parameter: value"
+                             " that switches it off}")
     for name, off in channels.items():
         if not off:
-            raise ValueError(f"channels['{name}']: expected the parameters that switch it off")
+            raise ParameterError(f"channels['{name}']: expected the parameters that switch it off")
         unknown = [p for p in off if p not in fields]
         if unknown:
             raise ScenarioError(f"channels['{name}']: {', '.join(unknown)} is not a scenario"
@@ -107,10 +107,10 @@ def shapley_values(effects: Mapping[frozenset[str], float], names: Sequence[str]
     """
     names = list(names)
     if len(set(names)) != len(names):
-        raise ValueError(f"names: channel names must be distinct, got {names}")
+        raise ParameterError(f"names: channel names must be distinct, got {names}")
     missing = [sorted(a) for a in _subsets(names) if a not in effects]
     if missing:
-        raise ValueError(f"effects: missing the subsets {missing} of the channels {names}")
+        raise ParameterError(f"effects: missing the subsets {missing} of the channels {names}")
     return dict(shapley_exact(names, lambda a: effects[frozenset(a)]).values)
 
 
@@ -150,7 +150,7 @@ def decompose_channels(scenario: Scenario, driver: str, doses: Sequence[float],
     """
     report = list(dict.fromkeys(float(d) for d in doses))
     if not report:
-        raise ValueError("doses: expected at least one value of the driver")
+        raise ParameterError("doses: expected at least one value of the driver")
     x0 = float(reference)
     xs = list(dict.fromkeys([x0, *report]))
     lv = channel_levels(scenario, driver, xs, channels, measure)

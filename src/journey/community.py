@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.metrics import loyal_core_share, share_of_wallet_over_time
 from journey.metrics._tables import need, service_rows
 from journey.replications import replication_seeds
@@ -74,9 +75,9 @@ def expected_bond(scenario: Scenario, r0: float, months: int) -> np.ndarray:
     """Expected bond in service months ``0 … months − 1`` from ``E[R_0] = r0`` (the bond carried
     over from courtship): ``E[R_t] = R* + (r0 − R*) b^t`` (:func:`bond_recursion`)."""
     if not 0.0 <= r0 <= 1.0:
-        raise ValueError(f"parameter 'r0' must be a bond in [0, 1], got {r0}")
+        raise ParameterError(f"parameter 'r0' must be a bond in [0, 1], got {r0}")
     if months < 1:
-        raise ValueError(f"parameter 'months' must be >= 1, got {months}")
+        raise ParameterError(f"parameter 'months' must be >= 1, got {months}")
     c, b = bond_recursion(scenario)
     t = np.arange(months, dtype="float64")
     if b >= 1.0:
@@ -96,17 +97,18 @@ def adoption_for_bond(scenario: Scenario, bond: float) -> float:
     iota = scenario.idea_rate if scenario.partners else 0.0
     eta = scenario.heard_bond
     if iota * eta <= 0.0:
-        raise ValueError("adoption_for_bond: ideas do not move the bond (partners off, idea_rate"
-                         " or heard_bond 0); expected a partner scenario whose ideas count")
+        raise ParameterError("adoption_for_bond: ideas do not move the bond (partners off,"
+                             " idea_rate or heard_bond 0); expected a partner scenario whose"
+                             " ideas count")
     _, b = bond_recursion(scenario)
     base = (1.0 - iota * eta) * (1.0 - scenario.staff_turnover) * scenario.bond_growth
     a = ((1.0 - b) * bond - base) / (iota * eta)
     if not -1e-12 <= a <= 1.0 + 1e-12:
         lo = base / (1.0 - b)
         hi = (base + iota * eta) / (1.0 - b)
-        raise ValueError(f"parameter 'bond' = {bond:.4f} is out of reach by adopting ideas: at"
-                         f" this turnover the steady bond runs from {lo:.4f} (none adopted) to"
-                         f" {hi:.4f} (all adopted)")
+        raise ParameterError(f"parameter 'bond' = {bond:.4f} is out of reach by adopting ideas: at"
+                             f" this turnover the steady bond runs from {lo:.4f} (none adopted) to"
+                             f" {hi:.4f} (all adopted)")
     return float(min(max(a, 0.0), 1.0))
 
 
@@ -146,7 +148,7 @@ def core_share_by_month(data: Journeys, before: int, core_share: float = 0.2) ->
     Returns columns month, core, rest (the other partners), all.
     """
     if not 0.0 < core_share <= 1.0:
-        raise ValueError(f"parameter 'core_share' must be a share in (0, 1], got {core_share}")
+        raise ParameterError(f"parameter 'core_share' must be a share in (0, 1], got {core_share}")
     what = "core_share_by_month"
     wide = _sow_wide(data, what)
     if before not in wide.columns:
@@ -186,9 +188,9 @@ def core_erosion(data: Journeys, entry: int, horizon: int,
 
 def _check_months(entry: int, horizon: int) -> None:
     if entry < 1:
-        raise ValueError(f"parameter 'entry' must be a service month >= 1, got {entry}")
+        raise ParameterError(f"parameter 'entry' must be a service month >= 1, got {entry}")
     if horizon < 0:
-        raise ValueError(f"parameter 'horizon' must be >= 0, got {horizon}")
+        raise ParameterError(f"parameter 'horizon' must be >= 0, got {horizon}")
 
 
 def _erosion(curve: pd.DataFrame, entry: int, horizon: int) -> dict[str, float]:
@@ -234,7 +236,7 @@ def community_sweep(scenarios: Mapping[Hashable, Scenario], *, n_customers: int,
     :func:`journey.replications.paired_difference` pairs any two of them by replication.
     """
     if not scenarios:
-        raise ValueError("community_sweep: scenarios is empty; expected name -> Scenario")
+        raise ParameterError("community_sweep: scenarios is empty; expected name -> Scenario")
     _check_months(entry, horizon)
     months = entry + horizon + 1
     rows, curves = [], []

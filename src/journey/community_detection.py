@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from journey.errors import ParameterError
 from journey.metrics._tables import need, service_rows
 from journey.schema import JourneyDataError, Journeys
 
@@ -140,7 +141,7 @@ def partner_observables(data: Journeys, month: int, window: int = 6) -> pd.DataF
     * ``firm_volume = volume · w_month``.
     """
     if window < 1:
-        raise ValueError(f"parameter 'window' must be >= 1 month, got {window}")
+        raise ParameterError(f"parameter 'window' must be >= 1 month, got {window}")
     what = "partner_observables"
     rows = _service(data, what)
     ids = _alive_partners(data, rows, month, what)
@@ -169,9 +170,9 @@ def community_truth(data: Journeys, month: int, after: int, cut: float = 0.5) ->
     Returns columns bond, sow_after, bonded, loyal_after, core (index ``customer_id``).
     """
     if not 0.0 <= cut < 1.0:
-        raise ValueError(f"parameter 'cut' must be a quantile in [0, 1), got {cut}")
+        raise ParameterError(f"parameter 'cut' must be a quantile in [0, 1), got {cut}")
     if after <= month:
-        raise ValueError(f"parameter 'after' ({after}) must come after 'month' ({month})")
+        raise ParameterError(f"parameter 'after' ({after}) must come after 'month' ({month})")
     what = "community_truth"
     rows = _service(data, what)
     if after > rows["month"].max():
@@ -200,14 +201,14 @@ def community_score(observables: pd.DataFrame, weights: Mapping[str, float]) -> 
     observable against the partner. A constant observable shifts every score alike.
     """
     if not weights:
-        raise ValueError("parameter 'weights' is empty; expected observable -> weight")
+        raise ParameterError("parameter 'weights' is empty; expected observable -> weight")
     missing = [k for k in weights if k not in observables.columns]
     if missing:
         raise JourneyDataError(f"community_score: observables lack column(s) "
                                f"{', '.join(missing)}; expected columns of partner_observables")
     total = sum(abs(float(w)) for w in weights.values())
     if total == 0:
-        raise ValueError("parameter 'weights': every weight is 0")
+        raise ParameterError("parameter 'weights': every weight is 0")
     n = len(observables)
     score = np.zeros(n)
     for k, w in weights.items():
@@ -218,7 +219,7 @@ def community_score(observables: pd.DataFrame, weights: Mapping[str, float]) -> 
 def flag_top(score: pd.Series, share: float) -> pd.Series:
     """Flag the ``⌈share · n⌉`` highest scores (ties broken by the order of the index)."""
     if not 0.0 < share <= 1.0:
-        raise ValueError(f"parameter 'share' must be a share in (0, 1], got {share}")
+        raise ParameterError(f"parameter 'share' must be a share in (0, 1], got {share}")
     k = math.ceil(share * len(score) - 1e-9)
     order = np.argsort(-score.to_numpy("float64"), kind="stable")
     flagged = np.zeros(len(score), bool)

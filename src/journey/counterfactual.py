@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.metrics.barriers import barrier_hazard_reduction
 from journey.scenario import Scenario
 from journey.schema import JourneyDataError, Journeys
@@ -80,7 +81,7 @@ def exits_prevented(with_barriers: Journeys, without: Journeys,
     observed = min(_observed_months(with_barriers), _observed_months(without))
     bad = [H for H in horizons if not 1 <= H <= observed]
     if bad:
-        raise ValueError(f"horizons must be within 1..{observed} observed months, got {bad}")
+        raise ParameterError(f"horizons must be within 1..{observed} observed months, got {bad}")
     w, wo = exits_by_horizon(with_barriers, horizons), exits_by_horizon(without, horizons)
     out = pd.DataFrame({"horizon": horizons,
                         "signed": int(with_barriers.customers["signed"].to_numpy(bool).sum()),

@@ -117,12 +117,7 @@ def load_map(source: FlatMap | dict | str | Path | None) -> tuple[FlatMap, Path]
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml
+    from journey.yaml_io import load_yaml
 
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise JourneyDataError(f"{path}: cannot read the map ({exc.strerror or exc})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise JourneyDataError(f"{path}: not a valid YAML map ({str(exc).splitlines()[0]})"
-                               ) from None
+    data = load_yaml(path, "map", JourneyDataError)
+    return {} if data is None else data

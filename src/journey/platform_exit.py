@@ -50,7 +50,7 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from journey.errors import JourneyDataError
+from journey.errors import JourneyDataError, ParameterError
 from journey.metrics import dialogue_continuity, nps, reach_retained
 from journey.replications import replication_seeds
 from journey.scenario import Scenario
@@ -80,11 +80,11 @@ class Presence:
 
     def __post_init__(self) -> None:
         if not 0 < self.platform_share < 1:
-            raise ValueError(f"Presence '{self.name}': platform_share must be a share in (0, 1),"
-                             f" got {self.platform_share!r}")
+            raise ParameterError(f"Presence '{self.name}': platform_share must be a share in"
+                                 f" (0, 1), got {self.platform_share!r}")
         if not (isinstance(self.exit_month, int | np.integer) and self.exit_month >= 1):
-            raise ValueError(f"Presence '{self.name}': exit_month must be a month since signing"
-                             f" >= 1, got {self.exit_month!r}")
+            raise ParameterError(f"Presence '{self.name}': exit_month must be a month since signing"
+                                 f" >= 1, got {self.exit_month!r}")
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,8 @@ class ExitPlan:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.lead, int | np.integer) and self.lead >= 0):
-            raise ValueError(f"ExitPlan: lead must be a whole number of months >= 0, got"
-                             f" {self.lead!r}")
+            raise ParameterError(f"ExitPlan: lead must be a whole number of months >= 0, got"
+                                 f" {self.lead!r}")
 
 
 def exit_plans(owned: Iterable[bool] = (False, True), leads: Iterable[int] = (0, 3, 6),
@@ -134,8 +134,8 @@ def staying_scenario(base: Scenario, presence: Presence, months: int) -> Scenari
     and the two are identical up to the exit month.
     """
     if months <= presence.exit_month:
-        raise ValueError(f"months must exceed the exit month {presence.exit_month} of"
-                         f" '{presence.name}', got {months}")
+        raise ParameterError(f"months must exceed the exit month {presence.exit_month} of"
+                             f" '{presence.name}', got {months}")
     return base.replace(platform_share=presence.platform_share, platform_exit_month=months,
                         announcement_lead=0, keep_contact_data=False)
 
@@ -155,8 +155,8 @@ def expected_reach_retained(scenario: Scenario) -> float:
     """
     m = scenario.platform_exit_month
     if m < 1:
-        raise ValueError(f"scenario: platform_exit_month must be >= 1 (the firm leaves),"
-                         f" got {m}")
+        raise ParameterError(f"scenario: platform_exit_month must be >= 1 (the firm leaves),"
+                             f" got {m}")
     kept = scenario.owned_capture if scenario.keep_contact_data else 0.0
     lead = min(scenario.announcement_lead, m - 1)
     unreached = (1.0 - kept) * (1.0 - scenario.migration_rate) ** lead
@@ -227,7 +227,7 @@ class _Staying:
 
 def _check(data: Journeys, name: str, exit_month: int, k: int) -> None:
     if not (isinstance(k, int | np.integer) and k >= 1):
-        raise ValueError(f"k must be a whole number of months >= 1, got {k!r}")
+        raise ParameterError(f"k must be a whole number of months >= 1, got {k!r}")
     if not isinstance(data, Journeys):
         raise JourneyDataError(f"exit_outcomes: {name} must be a Journeys, got"
                                f" {type(data).__name__}")
@@ -327,7 +327,7 @@ def run_design(base: Scenario, cells: Sequence[tuple[Presence, ExitPlan]], *, k:
     """
     cells = list(dict.fromkeys(cells))
     if not cells:
-        raise ValueError("run_design: cells is empty; expected (Presence, ExitPlan) pairs")
+        raise ParameterError("run_design: cells is empty; expected (Presence, ExitPlan) pairs")
     presences = list(dict.fromkeys(pr for pr, _ in cells))
     rows, curves = [], []
     for i, s in enumerate(replication_seeds(seed, replications)):

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from journey.errors import ParameterError
+
 __all__ = ["differences_from", "dose_response", "factor_effect", "paired_contrast",
            "paired_difference", "replicate", "replication_seeds", "summarize_replications"]
 
@@ -32,8 +34,8 @@ Measure = Callable[[int], Mapping[str, float]]
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """``replications`` independent seeds drawn from the run's ``seed`` (SeedSequence spawn)."""
     if int(replications) != replications or replications < 1:
-        raise ValueError(f"parameter 'replications' must be a whole number >= 1, got"
-                         f" {replications!r}")
+        raise ParameterError(f"parameter 'replications' must be a whole number >= 1, got"
+                             f" {replications!r}")
     children = np.random.SeedSequence(int(seed)).spawn(int(replications))
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
@@ -57,7 +59,7 @@ def summarize_replications(runs: pd.DataFrame, level: float = 0.95,
     Returns one row per metric (and group): metric, n, mean, sd, ci_low, ci_high.
     """
     if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+        raise ParameterError(f"level must be in (0, 1), got {level}")
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     metrics = [c for c in runs.columns if c not in ("replication", "seed", *keys)]
     long = runs.melt(id_vars=keys, value_vars=metrics, var_name="metric")
@@ -104,16 +106,16 @@ def paired_difference(runs: pd.DataFrame, low: Any, high: Any,
     """
     need = {"dose", "replication"}
     if not need <= set(runs.columns):
-        raise ValueError("paired_difference: expected dose_response output with columns dose"
-                         f" and replication, got {', '.join(map(str, runs.columns))}")
+        raise ParameterError("paired_difference: expected dose_response output with columns dose"
+                             f" and replication, got {', '.join(map(str, runs.columns))}")
     a, b = (runs.loc[runs["dose"] == d].set_index("replication") for d in (low, high))
     for d, part in ((low, a), (high, b)):
         if part.empty:
-            raise ValueError(f"paired_difference: no runs at dose {d!r}")
+            raise ParameterError(f"paired_difference: no runs at dose {d!r}")
     if sorted(a.index) != sorted(b.index) or (
             "seed" in runs.columns and not a["seed"].equals(b["seed"].reindex(a.index))):
-        raise ValueError(f"paired_difference: doses {low!r} and {high!r} do not hold the same"
-                         " replications (seeds); pair only runs of one dose_response")
+        raise ParameterError(f"paired_difference: doses {low!r} and {high!r} do not hold the same"
+                             " replications (seeds); pair only runs of one dose_response")
     metrics = [c for c in a.columns if c not in ("dose", "seed")]
     diff = b[metrics].reindex(a.index) - a[metrics]
     return summarize_replications(diff.reset_index(), level)
@@ -127,7 +129,7 @@ def differences_from(runs: pd.DataFrame, baseline: Any, level: float = 0.95) -> 
     doses = list(dict.fromkeys(runs["dose"])) if "dose" in runs.columns else []
     parts = [paired_difference(runs, baseline, d, level).assign(dose=d) for d in doses]
     if not parts:
-        raise ValueError("differences_from: expected dose_response output with a dose column")
+        raise ParameterError("differences_from: expected dose_response output with a dose column")
     out = pd.concat(parts, ignore_index=True)
     return out[["dose", *[c for c in out.columns if c != "dose"]]]
 
@@ -155,24 +157,24 @@ def factor_effect(runs: pd.DataFrame, factor: str, low: Any, high: Any,
     groups = [] if by is None else [by] if isinstance(by, str) else list(by)
     missing = [c for c in [*keys, "replication"] if c not in runs.columns]
     if factor not in keys or missing:
-        raise ValueError(f"factor_effect: expected columns for the factors {keys} (with"
-                         f" factor '{factor}' among them) and replication; missing"
-                         f" {missing or [factor]}")
+        raise ParameterError(f"factor_effect: expected columns for the factors {keys} (with"
+                             f" factor '{factor}' among them) and replication; missing"
+                             f" {missing or [factor]}")
     if factor in groups or not set(groups) <= set(keys):
-        raise ValueError(f"factor_effect: by must name other factors of {keys}, got {groups}")
+        raise ParameterError(f"factor_effect: by must name other factors of {keys}, got {groups}")
     others = [c for c in keys if c != factor]
     index = [*others, "replication"]
     a, b = (runs.loc[runs[factor] == v].set_index(index) for v in (low, high))
     for v, part in ((low, a), (high, b)):
         if part.empty:
-            raise ValueError(f"factor_effect: no runs with {factor} = {v!r}")
+            raise ParameterError(f"factor_effect: no runs with {factor} = {v!r}")
     if not a.index.is_unique or not b.index.is_unique:
-        raise ValueError(f"factor_effect: several runs share one cell of {index}; expected"
-                         " one row per cell and replication")
+        raise ParameterError(f"factor_effect: several runs share one cell of {index}; expected"
+                             " one row per cell and replication")
     if set(a.index) != set(b.index) or (
             "seed" in runs.columns and not a["seed"].equals(b["seed"].reindex(a.index))):
-        raise ValueError(f"factor_effect: {factor} = {low!r} and {high!r} do not hold the same"
-                         " cells and replications (seeds); pair only runs of one design")
+        raise ParameterError(f"factor_effect: {factor} = {low!r} and {high!r} do not hold the same"
+                             " cells and replications (seeds); pair only runs of one design")
     metrics = [c for c in a.columns if c not in (factor, "seed")
                and pd.api.types.is_numeric_dtype(a[c])]
     diff = (b[metrics] - a[metrics].reindex(b.index)).reset_index()
@@ -194,23 +196,23 @@ def paired_contrast(runs: pd.DataFrame, weights: Mapping[Any, float],
     Returns one row per metric: metric, n, mean, sd, ci_low, ci_high.
     """
     if not weights:
-        raise ValueError("paired_contrast: weights is empty; expected dose -> coefficient")
+        raise ParameterError("paired_contrast: weights is empty; expected dose -> coefficient")
     if not {"dose", "replication"} <= set(runs.columns):
-        raise ValueError("paired_contrast: expected dose_response output with columns dose"
-                         f" and replication, got {', '.join(map(str, runs.columns))}")
+        raise ParameterError("paired_contrast: expected dose_response output with columns dose"
+                             f" and replication, got {', '.join(map(str, runs.columns))}")
     parts = {}
     for d in weights:
         part = runs.loc[runs["dose"] == d].set_index("replication")
         if part.empty:
-            raise ValueError(f"paired_contrast: no runs at dose {d!r}")
+            raise ParameterError(f"paired_contrast: no runs at dose {d!r}")
         parts[d] = part
     first = next(iter(parts.values()))
     for d, part in parts.items():
         if sorted(part.index) != sorted(first.index) or (
                 "seed" in runs.columns and not part["seed"].reindex(first.index).equals(
                     first["seed"])):
-            raise ValueError(f"paired_contrast: dose {d!r} does not hold the same replications"
-                             " (seeds) as the others; pair only runs of one sweep")
+            raise ParameterError(f"paired_contrast: dose {d!r} does not hold the same replications"
+                                 " (seeds) as the others; pair only runs of one sweep")
     metrics = [c for c in first.columns if c not in ("dose", "seed")]
     total = sum(float(c) * parts[d][metrics].reindex(first.index) for d, c in weights.items())
     return summarize_replications(total.reset_index(), level)

@@ -7,14 +7,24 @@ presets ship with the package (``journey/presets/*.yaml``).
 
 from __future__ import annotations
 
+import numbers
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from journey.errors import ScenarioError
+from journey.yaml_io import load_yaml, parse_yaml
 
 
 def P(default: Any, lo: float | None, hi: float | None, unit: str, note: str) -> Any:  # noqa: N802
@@ -222,6 +232,20 @@ class Scenario(BaseModel):
     recommend_noise_sd: float = P(1.5, 0.0, 5.0, "points",
                                   "answer noise of the likelihood-to-recommend item")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_loose_types(cls, value: Any, info: ValidationInfo) -> Any:
+        """A YAML slip is not a value: ``read_share: true`` is not 1.0, ``partners: 1`` or
+        ``partners: "yes"`` is not True, ``price: "30"`` is not 30 (an int is a float)."""
+        kind = cls.model_fields[info.field_name].annotation if info.field_name else None
+        is_bool = isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind",
+                                                     "") == "b"  # numpy's bool_ too
+        if kind is bool and not is_bool:
+            raise ValueError(f"expected true or false, got {_shown(value)}")
+        if kind in (int, float) and (is_bool or not isinstance(value, numbers.Real)):
+            raise ValueError(f"expected a number, got {_shown(value)}")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         mix = self.outbound_care + self.outbound_upsell + self.outbound_collection
@@ -251,14 +275,9 @@ class Scenario(BaseModel):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text())
-        except FileNotFoundError:
-            raise ScenarioError(f"{path}: scenario file not found") from None
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
-        return cls.from_dict(data or {}, str(path))
+        """Read a scenario file (:func:`journey.yaml_io.load_yaml`: size, alias and key limits)."""
+        data = load_yaml(path, "scenario file", ScenarioError)
+        return cls.from_dict({} if data is None else data, f"scenario file {path}")
 
     def to_yaml(self, path: str | Path | None = None) -> str:
         text = yaml.safe_dump(self.model_dump(), sort_keys=False)
@@ -292,17 +311,41 @@ RETIRED = {
 }
 
 
+def _shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, with its type when it is text or a flag."""
+    text = repr(value)
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return f"{text} ({type(value).__name__})" if isinstance(value, str | bool) else text
+
+
+SHOWN_ERRORS = 3  # problems listed in one message; the rest are counted
+
+
 def _explain(exc: ValidationError, source: str) -> str:
+    """One short line: the first :data:`SHOWN_ERRORS` problems, each value cut short, and the
+    count of the rest (a file of 10^5 unknown keys is still one line of a few hundred
+    characters)."""
+    errors = exc.errors(include_url=False, include_context=False)
     parts = []
-    for err in exc.errors():
-        key = ".".join(str(x) for x in err["loc"]) or "(scenario)"
-        if err["type"] == "extra_forbidden" and key in RETIRED:
+    for err in errors[:SHOWN_ERRORS]:
+        key = _shorten(".".join(str(x) for x in err["loc"]), 60)
+        if not key:  # a rule across parameters
+            parts.append(err["msg"].removeprefix("Value error, "))
+        elif err["type"] == "extra_forbidden" and key in RETIRED:
             parts.append(f"parameter '{key}' was retired: {RETIRED[key]}")
         elif err["type"] == "extra_forbidden":
             parts.append(f"unknown parameter '{key}'")
+        elif err["type"] == "value_error":
+            parts.append(f"parameter '{key}': {err['msg'].removeprefix('Value error, ')}")
         else:
-            parts.append(f"parameter '{key}': {err['msg']} (got {err.get('input')!r})")
+            parts.append(f"parameter '{key}': {err['msg']} (got {_shown(err.get('input'))})")
+    if len(errors) > SHOWN_ERRORS:
+        parts.append(f"and {len(errors) - SHOWN_ERRORS:,} more")
     return f"{source}: " + "; ".join(parts)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 PRESETS = ("telecom", "housing", "subscription", "bank_partners")
@@ -319,4 +362,4 @@ def load_preset(name: str) -> Scenario:
     if name not in PRESETS:
         raise ScenarioError(f"unknown preset '{name}'; expected one of {', '.join(PRESETS)}")
     text = resources.files("journey").joinpath("presets", f"{name}.yaml").read_text()
-    return Scenario.from_dict(yaml.safe_load(text), f"preset {name}")
+    return Scenario.from_dict(parse_yaml(text, f"preset {name}", ScenarioError), f"preset {name}")

@@ -25,6 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from journey.errors import JourneyIOError, ParameterError
+from journey.output_paths import io_error, make_parents, remove_created
 from journey.schema import TABLES, JourneyDataError, Journeys, Table, check_unique_key, conform
 
 Format = Literal["parquet", "csv"]
@@ -42,56 +44,91 @@ def _write_one(df: pd.DataFrame, path: Path, fmt: Format) -> None:
 class CohortWriter:
     """Write a cohort chunk by chunk into ``out`` (atomic: all or nothing).
 
-    Use as a context manager; on an exception the staging folder is removed and ``out`` is
-    untouched. With one chunk each table is one file; with several, a folder of parts.
+    Use as a context manager; on an exception the staging folder is removed, and so are the
+    parent folders it created, and ``out`` is untouched. With one chunk each table is one file;
+    with several, a folder of parts. The staging folder sits beside ``out`` (in its parent) when
+    ``out`` does not exist yet, and is renamed to ``out``; inside ``out`` when it exists, its
+    tables then renamed up one level. Either way every rename stays on one file system.
     """
 
     def __init__(self, out: str | Path, fmt: Format = "parquet", overwrite: bool = False):
         if fmt not in FORMATS:
-            raise ValueError(f"parameter 'format' must be one of {', '.join(FORMATS)}, got {fmt!r}")
+            raise ParameterError(f"parameter 'format' must be one of {', '.join(FORMATS)},"
+                                 f" got {fmt!r}")
+        if not str(out).strip():
+            raise JourneyIOError("parameter 'out' is empty; expected a folder to write")
         self.out = Path(out)
         self.fmt = fmt
-        if self.out.exists() and any(self.out.iterdir()) and not overwrite:
+        if self.out.exists() and not self.out.is_dir():
+            raise JourneyIOError(f"{self.out}: is a file; expected a folder for the tables")
+        if self.out.is_dir() and not overwrite:
             existing = [p.name for p in self.out.iterdir() if p.stem in TABLES]
             if existing:
-                raise FileExistsError(
+                raise JourneyIOError(
                     f"{self.out}: already holds {', '.join(sorted(existing))}; choose an empty"
                     " folder (nothing was written)"
                 )
         self._parts = 0
         self._stage: Path | None = None
+        self._created: list[Path] = []
 
     def __enter__(self) -> CohortWriter:
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self._stage = Path(tempfile.mkdtemp(prefix=".journey-", dir=self.out.parent))
-        for name in TABLES:
-            (self._stage / name).mkdir()
+        self._created = make_parents(self.out.parent)
+        inside = self.out.is_dir()
+        try:
+            self._stage = Path(tempfile.mkdtemp(prefix=".journey-",
+                                                dir=self.out if inside else self.out.parent))
+            for name in TABLES:
+                (self._stage / name).mkdir()
+        except OSError as exc:
+            self._abandon()
+            raise io_error(exc, self.out, "write into") from None
         return self
 
     def write(self, journeys: Journeys) -> None:
         assert self._stage is not None, "use CohortWriter as a context manager"
         for name in TABLES:
             part = self._stage / name / f"part-{self._parts:05d}.{self.fmt}"
-            _write_one(getattr(journeys, name), part, self.fmt)
+            try:
+                _write_one(getattr(journeys, name), part, self.fmt)
+            except OSError as exc:
+                raise io_error(exc, self.out, "write the tables into") from None
         self._parts += 1
+
+    def _abandon(self) -> None:
+        if self._stage is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+        remove_created(self._created)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self._stage is not None
         if exc_type is not None:
-            shutil.rmtree(self._stage, ignore_errors=True)
+            self._abandon()
             return
+        try:
+            self._promote()
+        except BaseException as err:
+            self._abandon()
+            if isinstance(err, OSError):
+                raise io_error(err, self.out, "write the tables into") from None
+            raise
+
+    def _promote(self) -> None:
+        stage = self._stage
+        assert stage is not None
         if self._parts == 1:  # a single chunk: one file per table
             for name in TABLES:
-                src = self._stage / name / f"part-00000.{self.fmt}"
-                os.replace(src, self._stage / f"{name}.{self.fmt}")
-                (self._stage / name).rmdir()
-        self.out.mkdir(parents=True, exist_ok=True)
-        for entry in sorted(self._stage.iterdir()):
+                os.replace(stage / name / f"part-00000.{self.fmt}", stage / f"{name}.{self.fmt}")
+                (stage / name).rmdir()
+        if stage.parent != self.out:  # out did not exist: the stage becomes out
+            os.rename(stage, self.out)
+            return
+        for entry in sorted(stage.iterdir()):
             target = self.out / entry.name
             if target.exists():
                 shutil.rmtree(target) if target.is_dir() else target.unlink()
             os.replace(entry, target)
-        self._stage.rmdir()
+        stage.rmdir()
 
 
 def write_journeys(journeys: Journeys | Iterable[Journeys], out: str | Path,

@@ -1,7 +1,7 @@
 """The ``journey`` command. Thin: it parses, calls the library, prints.
 
 Command modules register on :data:`journey.cli.app.app`; errors from the library become one line
-on stderr and exit code 2 (see :func:`journey.cli.data_commands.fail`).
+on stderr and exit code 2, any other exception exit 1 with a log (see :mod:`journey.cli.errors`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""The typer application that every command module registers on."""
+"""The typer application that every command module registers on (errors: :mod:`.errors`)."""
 
 import typer
+
+from journey.cli.errors import JourneyGroup
 
 app = typer.Typer(
     name="journey",
@@ -8,4 +10,5 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=JourneyGroup,
 )

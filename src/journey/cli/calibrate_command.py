@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from journey.cli.app import app
-from journey.cli.data_commands import _console, fail, guarded
+from journey.cli.data_commands import _console
+from journey.cli.errors import fail
 
 
 def _names(values: list[str]) -> list[str]:
@@ -23,7 +24,7 @@ def calibrate(
                                                      " or journey simulate)")],
     fit: Annotated[list[str], typer.Option("--fit", help="scenario parameter(s) to fit;"
                                                         " repeat or comma-separate")],
-    out: Annotated[Path, typer.Option("--out", help="scenario YAML to write")],
+    out: Annotated[str, typer.Option("--out", help="scenario YAML to write (with OUT.fit.md)")],
     preset: Annotated[str | None, typer.Option(help="start from a shipped preset")] = None,
     scenario: Annotated[Path | None, typer.Option(help="start from a scenario YAML")] = None,
     targets: Annotated[list[str] | None, typer.Option(
@@ -38,42 +39,47 @@ def calibrate(
     max_evals: Annotated[int, typer.Option(help="simulations the search may spend")] = 200,
     segment: Annotated[str | None, typer.Option(help="calibrate to one customers.segment")
                        ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite OUT and OUT.fit.md if they"
+                                                       " exist")] = False,
 ) -> None:
     """Fit scenario parameters so the simulated cohort matches the data's moments.
 
     Method of simulated moments with common random numbers (docs/own-data.md, section 3).
     Writes OUT (a scenario every command and study accepts) and OUT with suffix .fit.md (the
-    fit report: targets against simulated moments, parameters with 95% intervals).
+    fit report: targets against simulated moments, parameters with 95% intervals); an existing
+    OUT is kept unless --force.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from journey.calibrate import MOMENTS, calibrate
+    from journey.output_paths import check_output, write_texts
     from journey.scenario import Scenario, load_preset
     from journey.tables_io import read_journeys
 
     if (preset is None) == (scenario is None):
         fail("give exactly one of --preset NAME or --scenario FILE")
-    if out.suffix not in (".yaml", ".yml"):
+    path = check_output(out, kind="file")
+    if path.suffix not in (".yaml", ".yml"):
         fail(f"--out must name a .yaml file, got '{out}'")
-    base: Scenario = guarded(lambda: load_preset(preset) if preset else
-                             Scenario.from_yaml(scenario))
-    j = guarded(lambda: read_journeys(data))
+    report = path.with_suffix(".fit.md")
+    if not force and (path.exists() or report.exists()):
+        fail(f"--out {path}: {path if path.exists() else report} exists; pass --force to"
+             " overwrite it (nothing was written)")
+    base: Scenario = load_preset(preset) if preset else Scenario.from_yaml(scenario)
+    j = read_journeys(data)
     progress = Progress(TextColumn("calibrating"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("loss {task.fields[loss]:.4g}"),
                         console=_stderr(), disable=not sys.stderr.isatty())
     with progress:
         task = progress.add_task("cal", total=max_evals, loss=float("nan"))
-        cal = guarded(lambda: calibrate(
+        cal = calibrate(
             j, base, _names(fit), tuple(_names(targets or [])) or MOMENTS, horizon, step,
             customers, seed, max_evals, segment=segment,
             on_evaluation=lambda k, q: progress.update(task, completed=min(k, max_evals),
-                                                       loss=q)))
-    report = out.with_suffix(".fit.md")
-    guarded(lambda: out.parent.mkdir(parents=True, exist_ok=True))
-    guarded(lambda: cal.scenario.to_yaml(out))
-    guarded(lambda: report.write_text(cal.report() + "\n", encoding="utf-8"))
+                                                       loss=q))
+    write_texts({path: cal.scenario.to_yaml(), report: cal.report() + "\n"}, force=True)
     _console().print(cal.report(), highlight=False, markup=False)
-    _console().print(f"\nwrote {out} and {report}", highlight=False)
+    _console().print(f"\nwrote {path} and {report}", highlight=False)
 
 
 def _stderr():

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 
 from journey.cli.app import app
-from journey.errors import JourneyDataError, ScenarioError
+from journey.cli.errors import fail, guarded  # noqa: F401  (guarded: for older callers)
 
 # numpy, pandas and the simulator are imported inside the commands, so that commands which do
-# not need them (``journey run`` on a cached study, ``journey list``) start fast.
+# not need them (``journey run`` on a cached study, ``journey list``) start fast. Errors are
+# mapped once, for every command, in journey.cli.errors.
 
-T = TypeVar("T")
 FORMATS = ("parquet", "csv")
 DEFAULT_CHUNK = 16_000  # journey.simulate.DEFAULT_CHUNK; checked by the tests
 
@@ -24,23 +22,6 @@ def _console():
     from rich.console import Console
 
     return Console()
-USER_ERRORS = (JourneyDataError, ScenarioError, ValueError, FileExistsError, FileNotFoundError,
-               OSError)
-
-
-def fail(message: str) -> NoReturn:
-    """One line on stderr, exit code 2."""
-    first = " ".join(str(message).split())
-    print(f"journey: error: {first}", file=sys.stderr)
-    raise typer.Exit(2)
-
-
-def guarded(call: Callable[[], T]) -> T:
-    """Run ``call``; a user error becomes :func:`fail` instead of a traceback."""
-    try:
-        return call()
-    except USER_ERRORS as exc:
-        fail(str(exc))
 
 
 class Summary:
@@ -83,7 +64,7 @@ class Summary:
 
 @app.command()
 def simulate(
-    out: Annotated[Path, typer.Option("--out", help="folder to write the tables into")],
+    out: Annotated[str, typer.Option("--out", help="folder to write the tables into")],
     preset: Annotated[str | None, typer.Option(help="a shipped preset (see journey presets)")
                       ] = None,
     scenario: Annotated[Path | None, typer.Option(help="a scenario YAML file")] = None,
@@ -105,6 +86,7 @@ def simulate(
         TimeElapsedColumn,
     )
 
+    from journey.output_paths import check_output
     from journey.scenario import Scenario, load_preset
     from journey.simulate import simulate_chunks
     from journey.tables_io import CohortWriter
@@ -113,29 +95,27 @@ def simulate(
         fail("give exactly one of --preset NAME or --scenario FILE")
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
-    sc: Scenario = guarded(lambda: load_preset(preset) if preset else Scenario.from_yaml(scenario))
+    folder = check_output(out)
+    sc: Scenario = load_preset(preset) if preset else Scenario.from_yaml(scenario)
     summary = Summary()
-
-    def run() -> None:
-        progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=Console(stderr=True),
-                            disable=customers <= chunk_size)
-        with progress, CohortWriter(out, fmt) as writer:
-            task = progress.add_task("sim", total=customers)
-            for part in simulate_chunks(sc, customers, months, seed, chunk_size,
-                                        on_chunk=lambda n: progress.advance(task, n)):
-                writer.write(part)
-                summary.add(part)
-
-    guarded(run)
-    _console().print(summary.render(out))
+    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=Console(stderr=True),
+                        disable=customers <= chunk_size)
+    task = progress.add_task("sim", total=customers)
+    chunks = simulate_chunks(sc, customers, months, seed, chunk_size,  # sizes checked here
+                             on_chunk=lambda n: progress.advance(task, n))
+    with progress, CohortWriter(folder, fmt) as writer:
+        for part in chunks:
+            writer.write(part)
+            summary.add(part)
+    _console().print(summary.render(folder))
 
 
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="a flat file, one row per customer (CSV, Parquet,"
                                               " Excel)")],
-    out: Annotated[Path, typer.Option("--out", help="folder to write the journey tables into")],
+    out: Annotated[str, typer.Option("--out", help="folder to write the journey tables into")],
     duration: Annotated[str, typer.Option(help="column: time observed since signing (months"
                                                " unless the map says days or weeks)")],
     event: Annotated[str, typer.Option(help="column flagging the exit, as COL (yes/no, true/false,"
@@ -155,19 +135,21 @@ def import_(
     Kaplan-Meier estimate of (duration, event). Only columns the file holds are written.
     """
     from journey.flat import from_flat
+    from journey.output_paths import check_output
     from journey.tables_io import write_journeys
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    folder = check_output(out)
     col, _, value = event.partition("=")
-    j = guarded(lambda: from_flat(file, duration, col, value or None, id=id_, group=group,
-                                  price=price, map=map_))
-    guarded(lambda: write_journeys(j, out, fmt))
+    j = from_flat(file, duration, col, value or None, id=id_, group=group, price=price,
+                  map=map_)
+    write_journeys(j, folder, fmt)
     c = j.customers
     exits = int(c["exit_month"].notna().sum())
     kinds = j.events["kind"].value_counts()
     _console().print(
-        f"imported {len(c):,} customers from {file} into {out}: {exits:,} exits,"
+        f"imported {len(c):,} customers from {file} into {folder}: {exits:,} exits,"
         f" {len(c) - exits:,} censored; events: "
         + (", ".join(f"{k} {n:,}" for k, n in kinds.items() if n) or "none")
         + f"; columns: {', '.join(c.columns)}", highlight=False)
@@ -187,8 +169,8 @@ def metrics(
     from journey.metrics import summarize
     from journey.tables_io import read_journeys
 
-    j = guarded(lambda: read_journeys(path))
-    rep = guarded(lambda: summarize(j))
+    j = read_journeys(path)
+    rep = summarize(j)
     if as_json:
         values = {k: (None if math.isnan(v) else v if math.isfinite(v) else str(v))
                   for k, v in rep.values.items()}
@@ -213,7 +195,7 @@ def validate(path: Annotated[Path, typer.Argument(help="a cohort folder or one t
     """Check a cohort folder (or one table file) against the journey schema."""
     from journey.tables_io import validate_path
 
-    _console().print(guarded(lambda: validate_path(path)), highlight=False)
+    _console().print(validate_path(path), highlight=False)
 
 
 @app.command()
@@ -240,7 +222,7 @@ def presets(
                       _first_comment(p))
         console.print(t)
         return
-    sc = guarded(lambda: load_preset(name))
+    sc = load_preset(name)
     rows = pd.DataFrame(Scenario.describe())
     rows["value"] = [getattr(sc, n) for n in rows["name"]]
     t = Table(title=f"preset {name}")

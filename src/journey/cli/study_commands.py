@@ -14,21 +14,17 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from journey.cli.app import app
+from journey.cli.errors import fail as _fail
 
 ReportsOpt = Annotated[str | None, typer.Option(
     "--reports", help="Reports directory (default: $JOURNEY_REPORTS or <project>/reports).")]
 ParamOpt = Annotated[list[str] | None, typer.Option(
     "-p", "--param", help="Parameter as name=value (repeatable); typed by the notebook.")]
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    print(f"journey: error: {' '.join(str(message).split())}", file=sys.stderr)
-    raise typer.Exit(code)
 
 
 TimeoutOpt = Annotated[float | None, typer.Option(
@@ -147,12 +143,9 @@ def _run_one(study: str, param: list[str], file: list[str], force: bool, explain
              fail_fast: bool = False) -> bool:
     """Run (or reuse) one study and print its line; False when the notebook failed."""
     from journey.study import cache
-    from journey.study.runner import StudyFailed, StudyUsageError, execute_plan, plan_run
+    from journey.study.runner import StudyFailed, execute_plan, plan_run
 
-    try:
-        plan = plan_run(study, param, file, reports=reports)
-    except StudyUsageError as exc:
-        _fail(str(exc))
+    plan = plan_run(study, param, file, reports=reports)
     if explain:
         print(cache.explain(plan.study_dir, plan.key, force=force))
         return True
@@ -209,7 +202,6 @@ def _sweep_cmd(study: str, grid: str, jobs: int, param: list[str] | None, force:
 
     from journey.study.index import build_index
     from journey.study.kernel import KernelError
-    from journey.study.runner import StudyUsageError
     from journey.study.sweep import expand_grid, read_grid, run_sweep
 
     try:
@@ -226,7 +218,7 @@ def _sweep_cmd(study: str, grid: str, jobs: int, param: list[str] | None, force:
 
             result = run_sweep(study, g, jobs=jobs, assignments=param or [], reports=reports,
                                force=force, timeout=timeout, on_progress=tick)
-    except (StudyUsageError, KernelError) as exc:
+    except KernelError as exc:
         _fail(str(exc))
     build_index(result.directory.parents[2])
     counts: dict[str, int] = {}
@@ -261,10 +253,10 @@ def list_cmd() -> None:
             console.print(f"[bold]{s.name}[/bold]  [red]{exc}[/red]")
             continue
         t = Table(title=f"{s.name} — {notebookfile.title(nb)}", title_justify="left")
-        for col in ("parameter", "type", "default", "help"):
+        for col in ("parameter", "type", "default", "allowed", "help"):
             t.add_column(col)
         for p in specs:
-            t.add_row(p.name, p.annotation, repr(p.default), p.help)
+            t.add_row(p.name, p.annotation, repr(p.default), p.allowed, p.help)
         console.print(t)
 
 
@@ -286,13 +278,10 @@ def _inspect_cmd(study: str, run: str | None, reports: str | None) -> None:
     from journey.study import notebookfile
     from journey.study.index import collect
     from journey.study.locate import find_study, reports_root
-    from journey.study.runner import StudyUsageError, study_parameters
+    from journey.study.runner import study_parameters
 
-    try:
-        s = find_study(study)
-        nb, specs = study_parameters(s)
-    except (ValueError, StudyUsageError) as exc:
-        _fail(str(exc))
+    s = find_study(study)
+    nb, specs = study_parameters(s)
     root = reports_root(reports)
     if run is not None:
         _inspect_run(s.name, run, root)
@@ -300,10 +289,10 @@ def _inspect_cmd(study: str, run: str | None, reports: str | None) -> None:
     console = _console()
     console.print(f"[bold]{s.name}[/bold] — {notebookfile.title(nb)}\n  {s.path}")
     t = Table(title="parameters", title_justify="left")
-    for col in ("parameter", "type", "default", "help"):
+    for col in ("parameter", "type", "default", "allowed", "help"):
         t.add_column(col)
     for p in specs:
-        t.add_row(p.name, p.annotation, repr(p.default), p.help)
+        t.add_row(p.name, p.annotation, repr(p.default), p.allowed, p.help)
     console.print(t)
     data = collect(root).get(s.name)
     if not data:

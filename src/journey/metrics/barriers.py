@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.metrics._tables import TableLike, service_rows, table
 from journey.schema import require_columns
 
@@ -82,9 +83,9 @@ def barrier_hazard_reduction_by_tenure(data: TableLike) -> pd.DataFrame:
 
 def _check_rule(k: int, mark: float) -> None:
     if not (isinstance(k, int | np.integer) and not isinstance(k, bool) and k >= 1):
-        raise ValueError(f"k must be a whole number of months >= 1, got {k!r}")
+        raise ParameterError(f"k must be a whole number of months >= 1, got {k!r}")
     if not 0.0 < mark < 1.0:
-        raise ValueError(f"mark must be a probability in (0, 1), got {mark!r}")
+        raise ParameterError(f"mark must be a probability in (0, 1), got {mark!r}")
 
 
 def _is_hostage(panel: pd.DataFrame, s_threshold: float, k: int, mark: float) -> np.ndarray:
@@ -115,8 +116,8 @@ def hostage_share(data: TableLike, month: int = 12, s_threshold: float = 7.0, k:
     """
     _check_rule(k, mark)
     if not (isinstance(month, int | np.integer) and month >= 1):
-        raise ValueError(f"month must be a month since signing >= 1 (nobody is at risk in the"
-                         f" signing month), got {month!r}")
+        raise ParameterError(f"month must be a month since signing >= 1 (nobody is at risk in the"
+                             f" signing month), got {month!r}")
     panel = _panel(data, ["h", "h0"], "hostage_share", ("S",))
     panel = panel.loc[panel["month"].to_numpy() == month]
     if len(panel) == 0:

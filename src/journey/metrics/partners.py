@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.metrics._tables import TableLike, need, service_rows, table
 from journey.schema import JourneyDataError, Journeys
 
@@ -85,7 +86,7 @@ def concentration_by_month(data: TableLike, top: float = 0.2) -> pd.DataFrame:
     ``NaN`` in a month where Σ x = 0. Returns columns month, n, top_share, hhi, gini.
     """
     if not 0.0 < top <= 1.0:
-        raise ValueError(f"top must be a share in (0, 1], got {top}")
+        raise ParameterError(f"top must be a share in (0, 1], got {top}")
     panel, vol = _partner_rows(data, "concentration_by_month")
     month = panel["month"].to_numpy().astype(np.int64)
     x = vol * panel["share_of_wallet"].to_numpy("float64")

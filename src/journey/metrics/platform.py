@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.metrics._tables import TableLike, need, table
 from journey.schema import JourneyDataError, Journeys
 
@@ -40,7 +41,8 @@ def _exit_months(data: TableLike, exit_month: int | None, ids: np.ndarray) -> np
     if exit_month is not None:
         return np.full(len(ids), float(int(exit_month)))
     if not isinstance(data, Journeys):
-        raise ValueError("exit_month is needed when data is a panel DataFrame (no events table)")
+        raise ParameterError("exit_month is needed when data is a panel DataFrame (no events"
+                             " table)")
     ev = data.events
     need(ev, ["customer_id", "month", "kind"], "events", "reach_retained")
     is_exit = (ev["kind"] == "platform_exit").to_numpy(dtype=bool, na_value=False)
@@ -70,7 +72,7 @@ def reach_retained(data: TableLike, exit_month: int | None = None, after: int = 
     when nobody was reachable before.
     """
     if after < 0:
-        raise ValueError(f"after must be a number of months >= 0, got {after}")
+        raise ParameterError(f"after must be a number of months >= 0, got {after}")
     p = _service_columns(data, "reach_retained", ("reachable",))
     mi = _exit_months(data, exit_month, p["customer_id"])
     ids_b, r_b = _at(p, mi, -1, "reachable")
@@ -104,7 +106,7 @@ def dialogue_continuity(data: TableLike, exit_month: int | None = None, k: int =
     be switched off". ``NaN`` when nobody in ``A`` used the platform.
     """
     if not (isinstance(k, int | np.integer) and k >= 0):
-        raise ValueError(f"k must be a whole number of months >= 0, got {k!r}")
+        raise ParameterError(f"k must be a whole number of months >= 0, got {k!r}")
     p = _service_columns(data, "dialogue_continuity", ("reachable", "platform_share"))
     mi = _exit_months(data, exit_month, p["customer_id"])
     last = int(p["month"].max()) if p["month"].size else -1

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from journey.errors import JourneyDataError, NoFixedTermError
+from journey.errors import JourneyDataError, NoFixedTermError, ParameterError
 from journey.metrics._tables import TableLike, need, service_rows, table
 from journey.schema import Journeys, durations
 
@@ -94,11 +94,12 @@ def median_lifetime(data: TableLike) -> float:
 def _term(data: TableLike, term_months: int | None) -> int:
     if term_months is not None:
         if term_months < 1:
-            raise ValueError(f"term_months must be a positive number of months, got {term_months}")
+            raise ParameterError(f"term_months must be a positive number of months, got"
+                                 f" {term_months}")
         return int(term_months)
     if not isinstance(data, Journeys):
-        raise ValueError("term_months is needed when data is a panel DataFrame"
-                         " (no customers table)")
+        raise ParameterError("term_months is needed when data is a panel DataFrame"
+                             " (no customers table)")
     terms = fixed_terms(data)
     if terms.size != 1:
         raise NoFixedTermError(
@@ -143,7 +144,7 @@ def _window(w: tuple[int, int] | None, default: tuple[int, int], name: str) -> r
     """Months ``first … last`` (both included) of a window; ``default`` when ``w`` is None."""
     first, last = default if w is None else w
     if first < 1 or last < first:
-        raise ValueError(
+        raise ParameterError(
             f"{name} must be (first, last) months since signing with 1 <= first <= last"
             f" (month 0 has no exits by construction), got {(first, last)}"
         )
@@ -181,8 +182,8 @@ def cliff_ratio(data: TableLike, term_months: int | None = None,
     """
     T = _term(data, term_months)
     if before is None and T < 2:
-        raise ValueError("cliff_ratio: a 1-month term has no month inside the term after"
-                         " month 0; pass before=(first, last)")
+        raise ParameterError("cliff_ratio: a 1-month term has no month inside the term after"
+                             " month 0; pass before=(first, last)")
     b = _window(before, (1, T - 1), "before")
     a = _window(after, (T, T), "after")
     on: TableLike = table(data, "panel", "cliff_ratio")

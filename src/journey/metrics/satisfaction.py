@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from journey.errors import ParameterError
 from journey.metrics._tables import (
     TableLike,
     in_phase_order,
@@ -29,7 +30,7 @@ QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 def _mean_ci(g: pd.core.groupby.SeriesGroupBy, level: float) -> pd.DataFrame:
     """n, mean, sd, se and a Student-t interval ``mean ± t_{n-1,(1+level)/2}·sd/√n``."""
     if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+        raise ParameterError(f"level must be in (0, 1), got {level}")
     out = g.agg(["count", "mean", "std"]).rename(columns={"count": "n", "std": "sd"})
     n = out["n"].to_numpy(dtype="float64")
     se = out["sd"].to_numpy() / np.sqrt(n)
@@ -92,8 +93,8 @@ def top_box_threshold(scale: tuple[float, float] = (0.0, 10.0)) -> float:
     """
     lo, hi = (float(v) for v in scale)
     if not hi > lo:
-        raise ValueError(f"scale must be (lowest, highest) answer with lowest < highest,"
-                         f" got {scale}")
+        raise ParameterError(f"scale must be (lowest, highest) answer with lowest < highest,"
+                             f" got {scale}")
     return lo + 0.75 * (hi - lo)
 
 
@@ -178,7 +179,7 @@ def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) ->
     appear; no answers at all gives an empty frame.
     """
     if by not in ("phase", "month"):
-        raise ValueError(f"by must be 'phase' or 'month', got {by!r}")
+        raise ParameterError(f"by must be 'phase' or 'month', got {by!r}")
     events = table(data, "events", "survey_scores")
     need(events, [by], "events", "survey_scores")
 
@@ -237,7 +238,7 @@ def courtship_service_gap(data: TableLike, column: str = "Q", k: int | None = No
         require_columns(panel, [column], "panel", "courtship_service_gap")
     need(panel, ["month", column], "panel", "courtship_service_gap")
     if k is not None and k < 1:
-        raise ValueError(f"k must be a positive number of months or None, got {k}")
+        raise ParameterError(f"k must be a positive number of months or None, got {k}")
     month = panel["month"].to_numpy()
     x = panel[column].to_numpy("float64")
     before = x[month < 0]
@@ -256,7 +257,7 @@ def satisfaction_drop(data: TableLike, k: int = 6) -> float:
     ``NaN`` when no customer is present at both months.
     """
     if k < 1:
-        raise ValueError(f"k must be a positive number of months, got {k}")
+        raise ParameterError(f"k must be a positive number of months, got {k}")
     panel = service_rows(table(data, "panel", "satisfaction_drop"), "satisfaction_drop", ("S",))
     month = panel["month"].to_numpy()
     at0 = pd.Series(panel["S"].to_numpy("float64")[month == 0],

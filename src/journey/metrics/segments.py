@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.metrics._tables import (
     TableLike,
     need,
@@ -58,7 +59,7 @@ def customer_states(data: TableLike) -> pd.DataFrame:
 
 def _attitude(states: pd.DataFrame, satisfaction: str) -> np.ndarray:
     if satisfaction not in ("last", "mean"):
-        raise ValueError(f"satisfaction must be 'last' or 'mean', got {satisfaction!r}")
+        raise ParameterError(f"satisfaction must be 'last' or 'mean', got {satisfaction!r}")
     return states[f"S_{satisfaction}"].to_numpy("float64")
 
 
@@ -242,7 +243,7 @@ def segment_shares(segments: pd.DataFrame) -> pd.DataFrame:
     shares when no customer is classified.
     """
     if "segment" not in segments.columns:
-        raise ValueError("segments must have a 'segment' column (from *_segments functions)")
+        raise ParameterError("segments must have a 'segment' column (from *_segments functions)")
     counts = segments["segment"].value_counts(sort=False)
     if isinstance(segments["segment"].dtype, pd.CategoricalDtype):
         counts = counts.reindex(segments["segment"].cat.categories, fill_value=0)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from journey.errors import JourneyDataError
+from journey.errors import JourneyDataError, ParameterError
 from journey.metrics._tables import TableLike, need, service_rows, table
 from journey.metrics.retention import life_table
 from journey.metrics.value import Economics, value_per_prospect
@@ -62,7 +62,7 @@ def service_means(data: TableLike, columns: Sequence[str] = ("R", "Q", "S"),
     """
     first, last = months
     if last is not None and last < first:
-        raise ValueError(f"months must be (first, last) with last >= first, got {months}")
+        raise ParameterError(f"months must be (first, last) with last >= first, got {months}")
     panel = service_rows(table(data, "panel", "service_means"), "service_means", tuple(columns))
     m = panel["month"].to_numpy()
     keep = (m >= first) & (m <= (np.inf if last is None else last))
@@ -82,7 +82,8 @@ def retention_at(data: TableLike, horizons: Sequence[int]) -> dict[int, float]:
     observed = int(lt["month"].iloc[-1]) + 1 if len(lt) else 0
     bad = [H for H in horizons if not (int(H) == H and 1 <= H <= observed)]
     if bad:
-        raise ValueError(f"horizons must be whole months within 1..{observed} observed, got {bad}")
+        raise ParameterError(f"horizons must be whole months within 1..{observed} observed,"
+                             f" got {bad}")
     surv = lt.set_index("month")["survival"].reindex(range(observed)).ffill()
     return {int(H): float(surv.iloc[int(H) - 1]) for H in horizons}
 
@@ -115,7 +116,7 @@ def satisfaction_after_staff_change(data: Journeys, within: int = 3,
     contrast is not confounded by who is served; in real data it is observational.
     """
     if int(within) != within or within < 1:
-        raise ValueError(f"within must be a whole number of months >= 1, got {within!r}")
+        raise ParameterError(f"within must be a whole number of months >= 1, got {within!r}")
     changes = _changes(data, "satisfaction_after_staff_change").sort_values("change_month")
     rows = service_rows(data.panel, "satisfaction_after_staff_change", ("S",))
     rows = rows.loc[rows["month"].to_numpy() >= 1].astype({"customer_id": "int64",

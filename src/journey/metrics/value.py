@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.metrics._tables import TableLike, need
 from journey.metrics.retention import life_table
 from journey.schema import JourneyDataError, Journeys
@@ -71,10 +72,10 @@ class Economics:
         for name, lo, hi, what in checks:
             v = getattr(self, name)
             if not (_real(v) and lo <= v <= hi and math.isfinite(v)):
-                raise ValueError(f"Economics: {name} must be {what}, got {v!r}")
+                raise ParameterError(f"Economics: {name} must be {what}, got {v!r}")
         if not (_real(self.discount) and 0.0 <= self.discount < 1.0):
-            raise ValueError(f"Economics: discount must be a monthly rate in [0, 1), got"
-                             f" {self.discount!r}")
+            raise ParameterError(f"Economics: discount must be a monthly rate in [0, 1), got"
+                                 f" {self.discount!r}")
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, discount: float = 0.01) -> Economics:
@@ -102,10 +103,10 @@ def _economics(economics: Economics | None) -> Economics:
 def _margin(data: TableLike, econ: Economics, margin: float | None) -> float:
     if margin is not None:
         if not np.isfinite(margin):
-            raise ValueError(f"margin must be a finite number per month, got {margin}")
+            raise ParameterError(f"margin must be a finite number per month, got {margin}")
         return float(margin)
     if not isinstance(data, Journeys):
-        raise ValueError("margin is needed when data is a panel DataFrame (no customers.price)")
+        raise ParameterError("margin is needed when data is a panel DataFrame (no customers.price)")
     c = data.customers
     need(c, ["price"], "customers", "clv (or pass margin=)")
     price = c.loc[data.signed(), "price"].to_numpy("float64")
@@ -131,7 +132,7 @@ def _horizon(lt: pd.DataFrame, horizon: int | None) -> int:
     observed = _observed(lt)
     H = observed if horizon is None else int(horizon)
     if not 1 <= H <= observed:
-        raise ValueError(f"horizon must be within 1..{observed} observed months, got {horizon}")
+        raise ParameterError(f"horizon must be within 1..{observed} observed months, got {horizon}")
     return H
 
 
@@ -183,10 +184,10 @@ def sbg_residual(s_start: np.ndarray, m: float, discount: float) -> float:
 
     H = len(s_start) - 1
     if H < 2:
-        raise ValueError(f"residual='sbg' needs a horizon of at least 2 months, got {H}")
+        raise ParameterError(f"residual='sbg' needs a horizon of at least 2 months, got {H}")
     if discount <= 0:
-        raise ValueError(f"residual='sbg' needs a discount > 0 (the sum is infinite), got"
-                         f" {discount}")
+        raise ParameterError(f"residual='sbg' needs a discount > 0 (the sum is infinite), got"
+                             f" {discount}")
     if s_start[H] <= 0:
         return 0.0
     x = 1.0 / (1.0 + discount)
@@ -221,7 +222,7 @@ def clv(data: TableLike, economics: Economics | None = None, *, margin: float | 
     if residual is None:
         return value
     if residual != "sbg":
-        raise ValueError(f"residual must be None or 'sbg', got {residual!r}")
+        raise ParameterError(f"residual must be None or 'sbg', got {residual!r}")
     return value + sbg_residual(s, m, econ.discount)
 
 

@@ -45,6 +45,8 @@ from statsmodels.tools.numdiff import approx_hess3
 from statsmodels.tools.sm_exceptions import ConvergenceWarning as SMConvergenceWarning
 from statsmodels.tools.sm_exceptions import HessianInversionWarning
 
+from journey.errors import ParameterError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -203,7 +205,7 @@ def _number(v: float) -> str:
 def two_sided_z(alpha: float) -> float:
     """``z`` with ``P(|Z| > z) = alpha`` for a standard normal ``Z`` (e.g. 1.96 at 0.05)."""
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+        raise ParameterError(f"alpha must lie in (0, 1), got {alpha}")
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
@@ -227,7 +229,7 @@ def not_converged(model: str, what: str) -> str:
 def check_maxiter(maxiter: int) -> int:
     """``maxiter`` as a positive int, else a ValueError naming it."""
     if isinstance(maxiter, bool) or not isinstance(maxiter, int | np.integer) or maxiter < 1:
-        raise ValueError(f"maxiter must be an integer >= 1, got {maxiter!r}")
+        raise ParameterError(f"maxiter must be an integer >= 1, got {maxiter!r}")
     return int(maxiter)
 
 
@@ -278,7 +280,7 @@ def fit_positive_mle(
     """
     x0 = np.asarray(x0, dtype=float)
     if np.any(x0 <= 0):
-        raise ValueError(f"starting values must be positive, got {x0.tolist()}")
+        raise ParameterError(f"starting values must be positive, got {x0.tolist()}")
     maxiter = check_maxiter(maxiter)
 
     def f(u: np.ndarray) -> float:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, JourneyDataError, ParameterError
 from journey.models.base import FitResult, check_maxiter, fit_positive_mle, new_axes, not_converged
 
 if TYPE_CHECKING:
@@ -50,20 +50,22 @@ def _arrays(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, 
     t_x = np.asarray(t_x, dtype=float)
     T = np.asarray(T, dtype=float)
     if not (x.shape == t_x.shape == T.shape) or x.ndim != 1 or x.size == 0:
-        raise ValueError("x, t_x and T must be 1-d arrays of the same non-zero length")
+        raise JourneyDataError("x, t_x and T must be 1-d arrays of the same non-zero length")
     for name, v in (("x", x), ("t_x", t_x), ("T", T)):
         bad = np.flatnonzero(~np.isfinite(v) | (v < 0))
         if bad.size:
-            raise ValueError(f"{name} row {bad[0]}: {v[bad[0]]!r}; expected a finite value >= 0")
+            raise JourneyDataError(f"{name} row {bad[0]}: {v[bad[0]]!r}; expected a finite"
+                                   " value >= 0")
     bad = np.flatnonzero(x != np.floor(x))
     if bad.size:
-        raise ValueError(f"x row {bad[0]}: {x[bad[0]]!r}; expected a whole number of purchases")
+        raise JourneyDataError(f"x row {bad[0]}: {x[bad[0]]!r}; expected a whole number of"
+                               " purchases")
     bad = np.flatnonzero(t_x > T + 1e-12)
     if bad.size:
-        raise ValueError(f"t_x row {bad[0]}: recency {t_x[bad[0]]} exceeds age T={T[bad[0]]}")
+        raise JourneyDataError(f"t_x row {bad[0]}: recency {t_x[bad[0]]} exceeds age T={T[bad[0]]}")
     bad = np.flatnonzero((x == 0) & (t_x != 0))
     if bad.size:
-        raise ValueError(f"t_x row {bad[0]}: must be 0 when x = 0, got {t_x[bad[0]]}")
+        raise JourneyDataError(f"t_x row {bad[0]}: must be 0 when x = 0, got {t_x[bad[0]]}")
     return x, t_x, T
 
 
@@ -115,11 +117,11 @@ class BGNBDResult(FitResult):
                                        T: np.ndarray) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: expected purchases in the next t time units (eq. 10)."""
         if t < 0:
-            raise ValueError(f"t must be >= 0, got {t}")
+            raise ParameterError(f"t must be >= 0, got {t}")
         x, t_x, T = _arrays(x, t_x, T)
         r, alpha, a, b = self._p()
         if np.isclose(a, 1.0):  # (a − 1) in the denominator; eq. 10 holds for a ≠ 1
-            raise ValueError(f"the conditional expectation needs a != 1, fitted a={a:.4g}")
+            raise ParameterError(f"the conditional expectation needs a != 1, fitted a={a:.4g}")
         z = t / (alpha + T + t)
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
         num = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 import numpy as np
 import pandas as pd
 
+from journey.errors import ParameterError
 from journey.models.base import FitResult, new_axes, two_sided_z
 from journey.models.design import numeric_column, require
 from journey.models.survival import group_labels, survival_frame, tally_times
@@ -109,10 +110,10 @@ class CumulativeIncidenceResult(FitResult):
     def _one_group(self, group: object | None) -> object:
         if group is None:
             if len(self.groups) != 1:
-                raise ValueError(f"group: choose one of {self.groups}")
+                raise ParameterError(f"group: choose one of {self.groups}")
             return self.groups[0]
         if group not in self.groups:
-            raise ValueError(f"group {group!r} unknown; expected one of {self.groups}")
+            raise ParameterError(f"group {group!r} unknown; expected one of {self.groups}")
         return group
 
     def plot(self, ax: Axes | None = None, alpha: float = 0.05,

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, ParameterError
 from journey.models.base import FitResult, check_maxiter, new_axes, not_converged
 from journey.models.survival import survival_frame
 from journey.schema import JourneyDataError, Journeys
@@ -275,12 +275,12 @@ def fit_cox(
         is then False.
     """
     if ties not in ("efron", "breslow"):
-        raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+        raise ParameterError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     maxiter = check_maxiter(maxiter)
     if isinstance(covariates, str):
         covariates = [covariates]
     if len(covariates) == 0:
-        raise ValueError("covariates: give at least one covariate column")
+        raise ParameterError("covariates: give at least one covariate column")
     df = survival_frame(data, duration, event, covariates)
     names = [c for c in df.columns if c not in ("duration", "event")]
     if df["event"].sum() == 0:

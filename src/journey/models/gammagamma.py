@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, JourneyDataError
 from journey.models.base import FitResult, check_maxiter, fit_positive_mle, new_axes, not_converged
 
 if TYPE_CHECKING:
@@ -42,14 +42,15 @@ def _arrays(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float)
     m = np.asarray(m, dtype=float)
     if x.shape != m.shape or x.ndim != 1 or x.size == 0:
-        raise ValueError("x and m (mean spend) must be 1-d arrays of the same non-zero length")
+        raise JourneyDataError("x and m (mean spend) must be 1-d arrays of the same non-zero"
+                               " length")
     bad = np.flatnonzero(~np.isfinite(x) | (x < 1) | (x != np.floor(x)))
     if bad.size:
-        raise ValueError(f"x row {bad[0]}: {x[bad[0]]!r}; expected a whole number >= 1 "
-                         "(fit only customers with at least one transaction)")
+        raise JourneyDataError(f"x row {bad[0]}: {x[bad[0]]!r}; expected a whole number >= 1 "
+                               "(fit only customers with at least one transaction)")
     bad = np.flatnonzero(~np.isfinite(m) | (m <= 0))
     if bad.size:
-        raise ValueError(f"m row {bad[0]}: {m[bad[0]]!r}; expected a mean spend > 0")
+        raise JourneyDataError(f"m row {bad[0]}: {m[bad[0]]!r}; expected a mean spend > 0")
     return x, m
 
 

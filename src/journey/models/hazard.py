@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, ParameterError
 from journey.models.base import FitResult, catch_statsmodels, check_maxiter, new_axes, not_converged
 from journey.schema import JourneyDataError, Journeys, require_columns
 
@@ -111,7 +111,7 @@ def hazard_design(
     ``rolled_over`` (the months on a rolling contract after it) enters as its own term.
     """
     if not np.isfinite(s_star):
-        raise ValueError(f"s_star must be a finite number, got {s_star}")
+        raise ParameterError(f"s_star must be a finite number, got {s_star}")
     p = _panel_of(data, first_month, cause)
     if len(p) == 0:
         raise JourneyDataError(f"panel: no rows at month >= {first_month} to fit a hazard on")

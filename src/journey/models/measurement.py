@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from journey.errors import ParameterError
 from journey.schema import JourneyDataError, Journeys
 
 __all__ = ["HistoryGrid", "SatisfactionMeasurement", "fit_satisfaction_measurement",
@@ -443,9 +444,9 @@ def fit_satisfaction_measurement(
     """
     grid = data if isinstance(data, HistoryGrid) else history_grid(data)
     if not 0 < rho_bounds[0] < rho_bounds[1] < 1:
-        raise ValueError(f"rho_bounds must satisfy 0 < low < high < 1, got {rho_bounds}")
+        raise ParameterError(f"rho_bounds must satisfy 0 < low < high < 1, got {rho_bounds}")
     if tenure_months < 1:
-        raise ValueError(f"tenure_months must be >= 1, got {tenure_months}")
+        raise ParameterError(f"tenure_months must be >= 1, got {tenure_months}")
     T, n = grid.shape  # noqa: N806
     cells = np.flatnonzero(grid.n_rating.reshape(-1) > 0)
     names = _feature_names(grid, tenure_months)

@@ -94,7 +94,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, ParameterError
 from journey.models.base import FitResult, new_axes, not_converged
 from journey.models.design import require
 from journey.models.hazard import _MAP, hazard_design
@@ -334,9 +334,9 @@ def fit_observed_hazard(
     the second stage's inverse information, which ignores the first stage's error.
     """
     if not np.isfinite(s_star):
-        raise ValueError(f"s_star must be a finite number, got {s_star}")
+        raise ParameterError(f"s_star must be a finite number, got {s_star}")
     if n_boot < 0 or n_boot == 1:
-        raise ValueError(f"n_boot must be 0 or at least 2, got {n_boot}")
+        raise ParameterError(f"n_boot must be 0 or at least 2, got {n_boot}")
     if not isinstance(data, Journeys):
         raise JourneyDataError(f"data: expected Journeys, got {type(data).__name__}")
     if barrier not in data.panel.columns:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from journey.errors import ConvergenceWarning, JourneyDataError
+from journey.errors import ConvergenceWarning, JourneyDataError, ParameterError
 from journey.models.base import FitResult, check_maxiter, new_axes, not_converged
 from journey.models.survey import (
     MEAN_REPLACEMENT_LIMIT,
@@ -224,7 +224,7 @@ class PLSResult(FitResult):
         """
         missing = [c for c in self.indicators if c not in data.columns]
         if missing:
-            raise ValueError(f"data lacks indicator column(s) {', '.join(missing)}")
+            raise JourneyDataError(f"data lacks indicator column(s) {', '.join(missing)}")
         x = read_answers(data, self.indicators, self.missing_codes)
         if self.missing_treatment == "mean":
             x = np.where(np.isnan(x), self.indicator_mean, x)
@@ -257,22 +257,22 @@ def _spec(blocks: Mapping[str, Sequence[str]], paths: Sequence[tuple[str, str]],
           columns: Sequence[str]) -> tuple[_Spec, list[str]]:
     names = list(blocks)
     if not names:
-        raise ValueError("blocks must name at least one construct")
+        raise ParameterError("blocks must name at least one construct")
     indicators = [c for cols in blocks.values() for c in cols]
     missing = [c for c in indicators if c not in columns]
     if missing:
-        raise ValueError(f"data lacks indicator column(s) {', '.join(missing)}")
+        raise JourneyDataError(f"data lacks indicator column(s) {', '.join(missing)}")
     if len(set(indicators)) != len(indicators):
-        raise ValueError("blocks: an indicator belongs to more than one construct")
+        raise ParameterError("blocks: an indicator belongs to more than one construct")
     pos = {c: i for i, c in enumerate(indicators)}
     adj = np.zeros((len(names), len(names)))
     for a, b in paths:
         for x in (a, b):
             if x not in blocks:
-                raise ValueError(f"paths: construct '{x}' has no block of indicators")
+                raise ParameterError(f"paths: construct '{x}' has no block of indicators")
         adj[names.index(a), names.index(b)] = 1
     if not adj.any():
-        raise ValueError("paths must hold at least one path")
+        raise ParameterError("paths must hold at least one path")
     cols = [[pos[c] for c in blocks[n]] for n in names]
     mask = np.zeros((len(indicators), len(names)))
     for j, c in enumerate(cols):
@@ -341,10 +341,10 @@ def fit_pls(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
         paths still enter the standard errors).
     """
     if scheme not in ("path", "centroid", "factorial"):
-        raise ValueError(f"scheme must be 'path', 'centroid' or 'factorial', got {scheme!r}")
+        raise ParameterError(f"scheme must be 'path', 'centroid' or 'factorial', got {scheme!r}")
     if missing_treatment not in (None, "mean", "casewise"):
-        raise ValueError("missing_treatment must be 'mean', 'casewise' or None, got"
-                         f" {missing_treatment!r}")
+        raise ParameterError("missing_treatment must be 'mean', 'casewise' or None, got"
+                             f" {missing_treatment!r}")
     codes = missing_codes(missing)
     maxiter = check_maxiter(maxiter)
     spec, indicators = _spec(blocks, paths, list(data.columns))

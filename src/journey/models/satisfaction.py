@@ -34,7 +34,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.tools.numdiff import approx_fprime
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, ParameterError
 from journey.models.base import FitResult, catch_statsmodels, check_maxiter, new_axes, not_converged
 from journey.models.design import covariate_columns, numeric_column, require
 from journey.schema import JourneyDataError, Journeys
@@ -157,11 +157,11 @@ def fit_ordinal(
     caught and re-emitted) and ``converged`` is False."""
     maxiter = check_maxiter(maxiter)
     if distr not in ("logit", "probit"):
-        raise ValueError(f"distr must be 'logit' or 'probit', got {distr!r}")
+        raise ParameterError(f"distr must be 'logit' or 'probit', got {distr!r}")
     if isinstance(covariates, str):
         covariates = [covariates]
     if len(covariates) == 0:
-        raise ValueError("covariates: give at least one covariate column")
+        raise ParameterError("covariates: give at least one covariate column")
     df = survey_ratings(data) if isinstance(data, Journeys) else data
     if not isinstance(df, pd.DataFrame):
         raise JourneyDataError(f"data: expected a DataFrame or Journeys, got {type(df).__name__}")
@@ -309,7 +309,7 @@ def fit_honeymoon(
     if maxiter is not None:
         maxiter = check_maxiter(maxiter)
     if not isinstance(honeymoon_months, int | np.integer) or honeymoon_months < 1:
-        raise ValueError(f"honeymoon_months must be an integer >= 1, got {honeymoon_months!r}")
+        raise ParameterError(f"honeymoon_months must be an integer >= 1, got {honeymoon_months!r}")
     if isinstance(data, Journeys):
         df = survey_ratings(data) if outcome == "rating" else data.panel
     else:

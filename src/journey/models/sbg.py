@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from journey.errors import ConvergenceWarning
+from journey.errors import ConvergenceWarning, JourneyDataError, ParameterError
 from journey.models.base import FitResult, check_maxiter, fit_positive_mle, new_axes, not_converged
-from journey.schema import JourneyDataError, durations, require_columns
+from journey.schema import durations, require_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -62,9 +62,9 @@ def sbg_derl(alpha: float, beta: float, discount: float, renewals: int = 0) -> f
     residual value of the customer.
     """
     if discount <= 0:
-        raise ValueError(f"discount must be > 0 (per period), got {discount}")
+        raise ParameterError(f"discount must be > 0 (per period), got {discount}")
     if renewals < 0 or int(renewals) != renewals:
-        raise ValueError(f"renewals must be a whole number >= 0, got {renewals}")
+        raise ParameterError(f"renewals must be a whole number >= 0, got {renewals}")
     n = int(renewals) + 1
     lead = np.exp(special.betaln(alpha, beta + n) - special.betaln(alpha, beta + n - 1))
     return float(lead * special.hyp2f1(1.0, beta + n, alpha + beta + n, 1.0 / (1.0 + discount)))
@@ -73,17 +73,18 @@ def sbg_derl(alpha: float, beta: float, discount: float, renewals: int = 0) -> f
 def _check_survivors(survivors: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
     s = np.asarray(survivors, dtype=float)
     if s.ndim != 1 or s.size < 2:
-        raise ValueError("survivors must be a 1-d sequence n_0, n_1, ... with at least 2 entries")
+        raise JourneyDataError("survivors must be a 1-d sequence n_0, n_1, ... with at least 2"
+                               " entries")
     if np.any(~np.isfinite(s)) or np.any(s < 0):
-        raise ValueError("survivors must be finite and non-negative")
+        raise JourneyDataError("survivors must be finite and non-negative")
     bad = np.flatnonzero(np.diff(s) > 0)
     if bad.size:
         i = int(bad[0]) + 1
-        raise ValueError(
+        raise JourneyDataError(
             f"survivors must not increase: period {i} has {s[i]:g} > {s[i - 1]:g} at period {i - 1}"
         )
     if s[0] <= 0:
-        raise ValueError("survivors[0] (the cohort size at period 0) must be positive")
+        raise JourneyDataError("survivors[0] (the cohort size at period 0) must be positive")
     return s
 
 
@@ -134,7 +135,7 @@ class SBGResult(FitResult):
         """Retention rate in period t, ``r_t = (β + t − 1)/(α + β + t − 1)`` (t ≥ 1)."""
         t = np.asarray(t, dtype=float)
         if np.any(t < 1):
-            raise ValueError("retention is defined for periods t >= 1")
+            raise ParameterError("retention is defined for periods t >= 1")
         return (self.beta + t - 1) / (self.alpha + self.beta + t - 1)
 
     def derl(self, discount: float, renewals: int = 0) -> float:
@@ -323,13 +324,13 @@ def survivors_table(customers: pd.DataFrame, period_months: int | None = None,
         terms = np.unique(signed["term_months"].to_numpy())
         terms = terms[terms > 0]
         if terms.size != 1:
-            raise ValueError(
+            raise JourneyDataError(
                 "period_months: customers have no single contract term "
                 f"(term_months values {terms.tolist()}); pass period_months explicitly"
             )
         period_months = int(terms[0])
     if period_months <= 0:
-        raise ValueError(f"period_months must be positive, got {period_months}")
+        raise ParameterError(f"period_months must be positive, got {period_months}")
     exit_m = signed["exit_month"].to_numpy(dtype="float64", na_value=np.nan)
     tenure = signed["tenure_months"].to_numpy(dtype="float64")
     censored = np.isnan(exit_m)
@@ -347,7 +348,7 @@ def survivors_table(customers: pd.DataFrame, period_months: int | None = None,
     if n_periods is None:
         n_periods = known if known is not None else int(np.max(lived))
     elif known is not None and n_periods > known:
-        raise ValueError(
+        raise ParameterError(
             f"n_periods={n_periods} exceeds the {known} periods over which every censored "
             "customer is observed"
         )

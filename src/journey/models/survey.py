@@ -51,7 +51,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from journey.errors import JourneyDataError, ScaleWarning
+from journey.errors import JourneyDataError, ParameterError, ScaleWarning
 
 __all__ = ["USUAL_SCALES", "MissingTreatment", "Answers", "Scale", "read_answers",
            "treat_missing", "answer_scale", "missing_codes"]
@@ -71,7 +71,7 @@ def missing_codes(missing: Code | Sequence[Code] | None) -> tuple[Code, ...]:
     seq = (missing,) if isinstance(missing, str | int | float | np.number) else tuple(missing)
     for m in seq:
         if isinstance(m, bool) or not isinstance(m, str | int | float | np.number):
-            raise ValueError(f"missing must be a number, a string or a list of them, got {m!r}")
+            raise ParameterError(f"missing must be a number, a string or a list of them, got {m!r}")
     return tuple(m if isinstance(m, str) else float(m) for m in seq)
 
 
@@ -243,9 +243,9 @@ def _check_scale(scale: tuple[float, float]) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in scale)
     except (TypeError, ValueError):
-        raise ValueError(f"scale must be (min, max) or None, got {scale!r}") from None
+        raise ParameterError(f"scale must be (min, max) or None, got {scale!r}") from None
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-        raise ValueError(f"scale must be (min, max) with max > min, got {scale}")
+        raise ParameterError(f"scale must be (min, max) with max > min, got {scale}")
     return lo, hi
 
 

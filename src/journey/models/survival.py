@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import survdiff
 
+from journey.errors import JourneyDataError, ParameterError
 from journey.models.base import FitResult, new_axes, two_sided_z
 from journey.models.design import covariate_columns, numeric_column, require
-from journey.schema import JourneyDataError, Journeys
+from journey.schema import Journeys
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -189,10 +190,10 @@ class KaplanMeierResult(FitResult):
         """S(t) at ``times`` (a right-continuous step function; 1 before the first event)."""
         if group is None:
             if len(self.groups) != 1:
-                raise ValueError(f"group: choose one of {self.groups}")
+                raise ParameterError(f"group: choose one of {self.groups}")
             group = self.groups[0]
         if group not in self.groups:
-            raise ValueError(f"group {group!r} unknown; expected one of {self.groups}")
+            raise ParameterError(f"group {group!r} unknown; expected one of {self.groups}")
         t = self.table[self.table["group"] == group]
         tt, ss = t["time"].to_numpy(), t["estimate"].to_numpy()
         idx = np.searchsorted(tt, np.asarray(times, dtype=float), side="right")
@@ -377,7 +378,7 @@ def logrank_test(
     df = survival_frame(data, duration, event, group=group)
     groups = tuple(sorted(set(df["group"]), key=str))
     if len(groups) < 2:
-        raise ValueError(f"group: column '{group}' needs at least two levels, got {groups}")
+        raise JourneyDataError(f"group: column '{group}' needs at least two levels, got {groups}")
     code = pd.Categorical(df["group"], categories=list(groups)).codes.astype(np.int64)
     dur, ev = df["duration"].to_numpy(), df["event"].to_numpy()
     chi2, p = survdiff(dur, ev, code)

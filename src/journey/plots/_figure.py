@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from journey.errors import ParameterError
 from journey.schema import JourneyDataError, Journeys
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def cohorts(data: Journeys | Mapping[str, Journeys], what: str) -> dict[str, Jou
         return {"": data}
     if isinstance(data, Mapping):
         if not data:
-            raise ValueError(f"{what}: the dict of cohorts is empty")
+            raise ParameterError(f"{what}: the dict of cohorts is empty")
         for name, j in data.items():
             if not isinstance(j, Journeys):
                 raise JourneyDataError(

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from journey.errors import ParameterError
 from journey.metrics import JONES_SASSER, jones_sasser_segments, segment_shares
 from journey.plots._figure import as_journeys, new_figure
 from journey.schema import JourneyDataError, require_columns
@@ -39,7 +40,7 @@ def loyalty_frame(journeys: Journeys, y: YAxis = "barrier", s_threshold: float =
     observed (observed data).
     """
     if y not in Y_LABELS:
-        raise ValueError(f"y must be one of {', '.join(Y_LABELS)}, got {y!r}")
+        raise ParameterError(f"y must be one of {', '.join(Y_LABELS)}, got {y!r}")
     p = journeys.panel
     seg = jones_sasser_segments(journeys, s_threshold, satisfaction)
     serv = p.loc[p["month"].to_numpy() >= 0]
@@ -80,9 +81,9 @@ def loyalty_map(
     ``kind="hexbin"`` draws the density instead, with segment shares in the legend.
     """
     if kind not in ("scatter", "hexbin"):
-        raise ValueError(f"kind must be 'scatter' or 'hexbin', got {kind!r}")
+        raise ParameterError(f"kind must be 'scatter' or 'hexbin', got {kind!r}")
     if max_points < 1:
-        raise ValueError(f"max_points must be a positive integer, got {max_points}")
+        raise ParameterError(f"max_points must be a positive integer, got {max_points}")
     j = as_journeys(journeys, "loyalty_map")
     df = loyalty_frame(j, y, s_threshold, satisfaction)
     if df.empty:

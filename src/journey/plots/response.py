@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from journey.errors import ParameterError
 from journey.plots._figure import STYLE, new_figure, palette
 from journey.schema import JourneyDataError
 
@@ -72,10 +73,10 @@ def dose_response_panels(summary: pd.DataFrame, panels: Sequence[tuple[str, str]
     ``panels`` holds ``(metric, ylabel)`` pairs (labels with units); ``xlabel`` is shared.
     """
     if not panels:
-        raise ValueError("dose_response_panels: panels is empty; expected (metric, ylabel)"
-                         " pairs")
+        raise ParameterError("dose_response_panels: panels is empty; expected (metric, ylabel)"
+                             " pairs")
     if ncols < 1:
-        raise ValueError(f"ncols must be >= 1, got {ncols}")
+        raise ParameterError(f"ncols must be >= 1, got {ncols}")
     ncols = min(ncols, len(panels))
     nrows = -(-len(panels) // ncols)
     with sns.axes_style(STYLE):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.transforms import blended_transform_factory
 
+from journey.errors import ParameterError
 from journey.metrics import satisfaction_by_month
 from journey.plots._figure import cohorts, new_figure, palette
 from journey.schema import JourneyDataError, Journeys
@@ -79,7 +80,7 @@ def satisfaction_around_signing(
     name → ``Journeys`` overlaid (scenarios, cohorts), each in its own colour.
     """
     if not isinstance(min_n, int | np.integer) or min_n < 1:
-        raise ValueError(f"min_n must be a positive integer, got {min_n!r}")
+        raise ParameterError(f"min_n must be a positive integer, got {min_n!r}")
     data = cohorts(journeys, "satisfaction_around_signing")
     fig, ax = new_figure(ax)
     spans = phase_spans([j.panel for j in data.values()])

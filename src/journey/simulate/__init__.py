@@ -27,6 +27,7 @@ in 0.68 s against 1.27 s in one chunk of 16,000; the arrays stay in cache).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,8 +42,14 @@ from journey.simulate.engine import Buffers, run_chunk
 
 DEFAULT_CHUNK = 16_000
 BLOCK = 1_000  # prospects per random stream; fixed: changing it changes every cohort
+MAX_CUSTOMERS = 1_000_000_000  # prospects of one cohort (streamed in chunks)
+MAX_MONTHS = 600
+MAX_CHUNK_CELLS = 5_000_000  # chunk x (months + 1) held in memory at once
+BYTES_PER_CELL = 160  # tables per prospect-month, an upper estimate (measured: 53-115)
+CHUNK_BYTES_PER_CELL = 460  # peak memory per chunk cell, an upper estimate
 
-__all__ = ["BLOCK", "DEFAULT_CHUNK", "Cohort", "simulate", "simulate_chunks", "simulate_part"]
+__all__ = ["BLOCK", "DEFAULT_CHUNK", "MAX_CHUNK_CELLS", "MAX_CUSTOMERS", "Cohort",
+           "in_memory_budget", "simulate", "simulate_chunks", "simulate_part"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,9 @@ class Cohort:
     """Size of a simulated cohort, its random stream and how it is cut into chunks.
 
     ``chunk_size`` is rounded down to whole blocks (at least one): chunk ``k`` holds blocks
-    ``k * blocks_per_chunk`` onwards.
+    ``k * blocks_per_chunk`` onwards. Checked before anything is allocated:
+    ``1 <= n_customers <= MAX_CUSTOMERS``, ``1 <= months <= MAX_MONTHS``, ``chunk_size >= 1``,
+    ``seed >= 0`` and at most :data:`MAX_CHUNK_CELLS` customer-months per chunk.
     """
 
     n_customers: int
@@ -59,12 +68,22 @@ class Cohort:
     chunk_size: int = DEFAULT_CHUNK
 
     def __post_init__(self) -> None:
-        for name, lo in (("n_customers", 1), ("months", 1), ("chunk_size", 1), ("seed", 0)):
+        for name, lo, hi in (("n_customers", 1, MAX_CUSTOMERS), ("months", 1, MAX_MONTHS),
+                             ("chunk_size", 1, None), ("seed", 0, None)):
             v = getattr(self, name)
-            if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < lo:
-                raise ParameterError(f"parameter '{name}' must be an integer >= {lo}, got {v!r}")
-        if self.months > 600:
-            raise ParameterError(f"parameter 'months' must be <= 600, got {self.months}")
+            if not isinstance(v, int | np.integer) or isinstance(v, bool | np.bool_):
+                raise ParameterError(f"parameter '{name}' must be an integer, got {v!r}")
+            if v < lo or (hi is not None and v > hi):
+                bound = f">= {lo}" if hi is None else f"in {lo}..{hi:_}"
+                raise ParameterError(f"parameter '{name}' must be an integer {bound}, got {v:_}")
+            object.__setattr__(self, name, int(v))
+        cells = min(self.blocks_per_chunk * BLOCK, self.n_customers) * (self.months + 1)
+        if cells > MAX_CHUNK_CELLS:
+            most = MAX_CHUNK_CELLS // (self.months + 1) // BLOCK * BLOCK
+            raise ParameterError(
+                f"parameter 'chunk_size' = {self.chunk_size:_}: {cells:_} customer-months in"
+                f" memory at once (about {cells * CHUNK_BYTES_PER_CELL / 1e9:.1f} GB); at most"
+                f" {MAX_CHUNK_CELLS:_}, so chunk_size <= {most:_} at {self.months} months")
 
     @property
     def n_blocks(self) -> int:
@@ -93,6 +112,19 @@ class Cohort:
         """Block ``b``'s generator: ``SeedSequence(seed, spawn_key=(b,))``."""
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(b,)))
 
+    @property
+    def table_bytes(self) -> int:
+        """Upper estimate of the three tables' memory: ``n (months + 1) BYTES_PER_CELL``."""
+        return self.n_customers * (self.months + 1) * BYTES_PER_CELL
+
+
+def in_memory_budget() -> int:
+    """Bytes :func:`simulate` may fill: half the machine's physical memory (8 GB if unknown)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, ValueError, OSError):
+        return 8 * 10**9
+
 
 def simulate(
     scenario: Scenario,
@@ -104,8 +136,19 @@ def simulate(
     """Simulate one cohort and return its three tables in memory.
 
     ``n_customers`` prospects enter courtship; those who sign are followed for ``months``
-    months after signing. For cohorts too large for memory, iterate :func:`simulate_chunks`.
+    months after signing. A cohort whose tables would not fit (twice :attr:`Cohort.table_bytes`,
+    the parts and their concatenation, above :func:`in_memory_budget`) is refused with a
+    :class:`ParameterError` before anything is simulated: stream it with :func:`simulate_chunks`
+    (``journey simulate --chunk-size``) instead.
     """
+    cohort = _cohort(scenario, n_customers, months, seed, chunk_size)
+    need, budget = 2 * cohort.table_bytes, in_memory_budget()
+    if need > budget:
+        raise ParameterError(
+            f"parameter 'n_customers' = {cohort.n_customers:_} at {cohort.months} months: the"
+            f" tables would take about {need / 1e9:.1f} GB in memory, above the"
+            f" {budget / 1e9:.1f} GB budget (half of this machine's memory); stream the cohort"
+            " with simulate_chunks(...) or journey simulate --chunk-size")
     return _concat(list(simulate_chunks(scenario, n_customers, months, seed, chunk_size)))
 
 
@@ -122,10 +165,14 @@ def simulate_chunks(
     While block ``b + 1`` is simulated, a second thread writes the tables of block ``b`` (numpy
     releases the GIL in its loops, so this uses a second core). Each block has its own random
     stream, and the two buffer sets alternate, so the cohort is the same as when every block is
-    run alone (and the same whatever ``chunk_size``).
+    run alone (and the same whatever ``chunk_size``). The sizes are checked (:class:`Cohort`)
+    when this is called, before the first chunk is asked for.
     """
-    cohort = _cohort(scenario, n_customers, months, seed, chunk_size)
-    last = {cohort.blocks(p)[-1]: p for p in range(cohort.n_chunks)}
+    return _chunks(scenario, _cohort(scenario, n_customers, months, seed, chunk_size), on_chunk)
+
+
+def _chunks(scenario: Scenario, cohort: Cohort,
+            on_chunk: Callable[[int], None] | None) -> Iterator[Journeys]:
     ready: tuple[int, list[Future[Journeys]]] | None = None
     current: list[Future[Journeys]] = []
     for b, tables in _blocks(scenario, cohort):
@@ -133,8 +180,8 @@ def simulate_chunks(
             yield from _finish(ready, cohort, on_chunk)
             ready = None
         current.append(tables)
-        if b in last:
-            ready, current = (last[b], current), []
+        if (b + 1) % cohort.blocks_per_chunk == 0 or b == cohort.n_blocks - 1:  # chunk ends
+            ready, current = (b // cohort.blocks_per_chunk, current), []
     if ready is not None:
         yield from _finish(ready, cohort, on_chunk)
 
@@ -178,7 +225,7 @@ def _cohort(scenario: Scenario, n_customers: int, months: int, seed: int,
     if not isinstance(scenario, Scenario):
         raise ParameterError(
             f"parameter 'scenario' must be a Scenario, got {type(scenario).__name__}")
-    return Cohort(int(n_customers), int(months), int(seed), int(chunk_size))
+    return Cohort(n_customers, months, seed, chunk_size)
 
 
 def _concat(parts: list[Journeys]) -> Journeys:

@@ -106,10 +106,16 @@ def render(reports: Path) -> str:
 def build_index(reports: str | os.PathLike[str]) -> Path:
     """Rebuild ``<reports>/index.html`` atomically, one process at a time (``flock`` on
     ``<reports>/.index.lock``: the last rebuild sees every run promoted before it); returns its
-    path."""
-    root = Path(reports)
-    root.mkdir(parents=True, exist_ok=True)
+    path. A reports path that is a file, or a folder that cannot be written, is a
+    :class:`JourneyIOError`."""
+    from journey.output_paths import check_writable_folder, io_error
+
+    root = check_writable_folder(reports, "reports folder")
     path = root / "index.html"
-    with atomic.locked(root / INDEX_LOCK):
-        atomic.write_text(path, render(root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with atomic.locked(root / INDEX_LOCK):
+            atomic.write_text(path, render(root))
+    except OSError as exc:
+        raise io_error(exc, path, "write") from None
     return path

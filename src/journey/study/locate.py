@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from journey.errors import StudyError
+
 REPORTS_ENV = "JOURNEY_REPORTS"
 NOTEBOOKS_ENV = "JOURNEY_NOTEBOOKS"
 _STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -52,20 +54,21 @@ class Study:
 
 
 def find_study(ref: str) -> Study:
-    """A study by name (``courtship-and-marriage``) or notebook path; ``ValueError`` if absent."""
+    """A study by name (``courtship-and-marriage``) or notebook path; :class:`StudyError` if
+    absent."""
     p = Path(ref)
     if ref.endswith(".ipynb") or p.parent != Path("."):
         if not p.is_file():
-            raise ValueError(f"study notebook {ref!r} not found")
+            raise StudyError(f"study notebook {ref!r} not found")
         name = p.stem
     else:
         p = notebooks_dir() / f"{ref}.ipynb"
         if not p.is_file():
             known = ", ".join(s.name for s in list_studies()) or "none"
-            raise ValueError(f"study {ref!r} not found in {notebooks_dir()} (studies: {known})")
+            raise StudyError(f"study {ref!r} not found in {notebooks_dir()} (studies: {known})")
         name = ref
     if not _STUDY_NAME.match(name):
-        raise ValueError(f"study name {name!r}: use letters, digits, '-', '_' or '.'")
+        raise StudyError(f"study name {name!r}: use letters, digits, '-', '_' or '.'")
     return Study(name, p.resolve())
 
 

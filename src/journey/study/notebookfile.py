@@ -10,18 +10,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from journey.errors import StudyError
+
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
-    """Load a notebook file as a dict; raise ``ValueError`` naming the file if it is not one."""
+    """Load a notebook file as a dict; :class:`StudyError` naming the file if it is not one."""
     try:
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"notebook {path}: cannot read it as a notebook ({exc})") from None
+        raise StudyError(f"notebook {path}: cannot read it as a notebook ({exc})") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise ValueError(f"notebook {path}: not a Jupyter notebook (no 'cells' list)")
+        raise StudyError(f"notebook {path}: not a Jupyter notebook (no 'cells' list)")
     return nb
 
 
@@ -38,9 +40,9 @@ def parameters_cell_index(nb: dict[str, Any], path: Path | str = "notebook") -> 
     """Index of the (single) cell tagged ``parameters``."""
     hits = [i for i, c in enumerate(nb["cells"]) if PARAMETERS_TAG in cell_tags(c)]
     if not hits:
-        raise ValueError(f"notebook {path}: no cell tagged '{PARAMETERS_TAG}'")
+        raise StudyError(f"notebook {path}: no cell tagged '{PARAMETERS_TAG}'")
     if len(hits) > 1:
-        raise ValueError(f"notebook {path}: {len(hits)} cells tagged '{PARAMETERS_TAG}', want one")
+        raise StudyError(f"notebook {path}: {len(hits)} cells tagged '{PARAMETERS_TAG}', want one")
     return hits[0]
 
 

@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from journey.errors import ParameterError
+
 RUN_DIR_ENV = "JOURNEY_RUN_DIR"
 METRICS_FILE = "metrics.json"
 HEADLINE_FILE = "headline.json"  # headline metric names; the runner moves them to the manifest
@@ -46,8 +48,8 @@ def _plain(value: Any, name: str) -> Any:
         return [_plain(v, name) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v, name) for k, v in value.items()}
-    raise ValueError(f"metric {name!r}: cannot record a {type(value).__name__}; "
-                     "use a number, string, bool, list or dict")
+    raise ParameterError(f"metric {name!r}: cannot record a {type(value).__name__}; "
+                         "use a number, string, bool, list or dict")
 
 
 def dumps_metrics(metrics: dict[str, Any]) -> str:
@@ -67,7 +69,7 @@ def record_metric(name: str, value: Any, headline: bool = False) -> Any:
     ``headline=True`` marks it for the run summaries (``journey inspect``, the index, sweeps).
     """
     if not isinstance(name, str) or not name:
-        raise ValueError(f"metric name must be a non-empty string, got {name!r}")
+        raise ParameterError(f"metric name must be a non-empty string, got {name!r}")
     stored = _plain(value, name)
     _metrics[name] = stored
     if headline and name not in _headline:
@@ -99,7 +101,7 @@ def save_figure(fig: Any, name: str, *, dpi: int = 100, display: bool = True) ->
     figure. Returns the written path, or ``None`` outside a run.
     """
     if not name or any(c in name for c in "/\\") or name.startswith("."):
-        raise ValueError(f"figure name {name!r}: use a plain file name without a path")
+        raise ParameterError(f"figure name {name!r}: use a plain file name without a path")
     data = figure_png(fig, dpi=dpi)
     path = None
     rd = run_dir()

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from journey.errors import StudyError
+from journey.output_paths import check_writable_folder, io_error
 from journey.study import cache, notebookfile, params, staging, workers
 from journey.study.kernel import (
     CONNECTION_FILE,
@@ -113,7 +114,9 @@ def study_parameters(study: Study) -> tuple[dict[str, Any], list[params.ParamSpe
         idx = notebookfile.parameters_cell_index(nb, study.path)
         src = notebookfile.cell_source(nb["cells"][idx])
         specs = params.parse_parameters_cell(src, f"{study.path.name}: parameters cell")
-        params.build_model(specs)  # the defaults must satisfy their own types
+        model = params.build_model(specs)  # the defaults must satisfy their own types ...
+        defaults = params.validate_parameters(model, {}).model_dump()
+        params.check_constraints(specs, defaults)  # ... and their own ranges
     except ValueError as exc:
         raise StudyUsageError(str(exc)) from None
     return nb, specs
@@ -137,22 +140,18 @@ def _absolute_input_paths(canon: dict[str, Any], notebook_dir: Path) -> dict[str
 
 
 def read_yaml_mapping(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
-    """A YAML file holding a mapping (empty file: ``{}``); ``StudyUsageError`` naming ``what``
-    and the file otherwise."""
-    import yaml
+    """A YAML file holding a mapping (empty file: ``{}``), read by
+    :func:`journey.yaml_io.load_yaml` (size, alias and key limits); ``StudyUsageError`` naming
+    ``what`` and the file otherwise (``JourneyIOError`` when it cannot be read)."""
+    from journey.yaml_io import load_yaml
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise StudyUsageError(f"{what} {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise StudyUsageError(f"{what} {path}: not valid YAML "
-                              f"({str(exc).splitlines()[0]})") from None
+    data = load_yaml(path, what, StudyUsageError)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise StudyUsageError(f"{what} {path}: expected a mapping of name: value")
-    return {str(k): v for k, v in data.items()}
+        raise StudyUsageError(f"{what} {path}: expected a mapping of name: value, got"
+                              f" {type(data).__name__}")
+    return data
 
 
 def _read_param_file(path: Path) -> dict[str, Any]:
@@ -182,13 +181,15 @@ def plan_run(study_ref: str, assignments: Sequence[str] = (),
         merged.update(params.parse_assignments(specs, assignments))
         model = params.build_model(specs)
         validated = params.validate_parameters(model, merged)
+        params.check_constraints(specs, validated.model_dump())
         canon = _absolute_input_paths(params.canonical(validated), study.path.parent)
         params.injection_source(canon)  # refuse values without a safe literal form now
     except ValueError as exc:
         raise StudyUsageError(f"{study.name}: {exc}") from None
     key, inputs = cache.make_key(notebookfile.code_sources(nb), canon, study.path.parent,
                                  journey_fingerprint())
-    return RunPlan(study, nb, specs, canon, key, inputs, files, reports_root(reports))
+    root = check_writable_folder(reports_root(reports), "reports folder")
+    return RunPlan(study, nb, specs, canon, key, inputs, files, root)
 
 
 def _prepared_notebook(plan: RunPlan) -> tuple[dict[str, Any], int]:
@@ -416,10 +417,17 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
     _skip_slow_format_checker()
     staging.clean_stale(plan.study_dir)
     started = _now()
-    stage = staging.new_staging(plan.study_dir, plan.key.run_id)
+    try:
+        stage = staging.new_staging(plan.study_dir, plan.key.run_id)
+    except OSError as exc:
+        raise io_error(exc, plan.study_dir, "write the run into") from None
     try:
         status, target, metrics, manifest, error = _build(plan, stage, timeout, show_code,
                                                           started, t0)
+    except OSError as exc:  # disk full, permissions changed under us: the user's folder
+        workers.kill_tree(workers.kernels_of(stage))
+        shutil.rmtree(stage, ignore_errors=True)
+        raise io_error(exc, plan.study_dir, "write the run into") from None
     except BaseException:
         workers.kill_tree(workers.kernels_of(stage))  # an interrupted kernel goes too
         shutil.rmtree(stage, ignore_errors=True)
