@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -18,6 +19,9 @@ from journey.errors import JourneyDataError, ScenarioError
 T = TypeVar("T")
 FORMATS = ("parquet", "csv")
 DEFAULT_CHUNK = 16_000  # journey.simulate.DEFAULT_CHUNK; checked by the tests
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="tcp://HOST:PORT of a dask scheduler to run on (docs/cluster.md);"
+                        " default: this machine")]
 
 
 def _console():
@@ -51,6 +55,23 @@ class Summary:
         self.reasons: dict[str, int] = {}
         self.s_sum: dict[str, float] = {}
         self.s_n: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, j) -> Summary:
+        """The totals of one chunk (computed where the chunk is, e.g. on a cluster's worker)."""
+        s = cls()
+        s.add(j)
+        return s
+
+    def merge(self, other: Summary) -> None:
+        """Add another chunk's totals (in chunk order, as :meth:`add` would have)."""
+        self.prospects += other.prospects
+        self.signed += other.signed
+        for reason, k in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + k
+        for phase, v in other.s_sum.items():
+            self.s_sum[phase] = self.s_sum.get(phase, 0.0) + v
+            self.s_n[phase] = self.s_n.get(phase, 0) + other.s_n[phase]
 
     def add(self, j) -> None:
         c = j.customers
@@ -93,8 +114,13 @@ def simulate(
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
     chunk_size: Annotated[int, typer.Option(help="customers per chunk (bounded memory)")] = (
         DEFAULT_CHUNK),
+    scheduler: SchedulerOpt = None,
 ) -> None:
-    """Simulate a cohort and write customers, events and panel tables to OUT."""
+    """Simulate a cohort and write customers, events and panel tables to OUT.
+
+    With --scheduler each chunk is a task on that dask cluster, written by a worker into OUT's
+    staging folder (OUT must be on storage the workers share); the tables are the same.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -104,6 +130,7 @@ def simulate(
         TimeElapsedColumn,
     )
 
+    from journey.cluster import connect, write_cohort_parts  # dask only with --scheduler
     from journey.scenario import Scenario, load_preset
     from journey.simulate import simulate_chunks
     from journey.tables_io import CohortWriter
@@ -114,13 +141,23 @@ def simulate(
         fail(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
     sc: Scenario = guarded(lambda: load_preset(preset) if preset else Scenario.from_yaml(scenario))
     summary = Summary()
+    client = guarded(lambda: connect(scheduler)) if scheduler else None
 
     def run() -> None:
         progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), console=Console(stderr=True),
                             disable=customers <= chunk_size)
-        with progress, CohortWriter(out, fmt) as writer:
+        cluster = client if client is not None else nullcontext()
+        with progress, cluster, CohortWriter(out, fmt) as writer:
             task = progress.add_task("sim", total=customers)
+            if client is not None:
+                tallies = write_cohort_parts(client, sc, customers, months, seed, chunk_size,
+                                             writer.stage, fmt, Summary.of,
+                                             lambda n: progress.advance(task, n))
+                writer.adopt(len(tallies))
+                for t in tallies:
+                    summary.merge(t)
+                return
             for part in simulate_chunks(sc, customers, months, seed, chunk_size,
                                         on_chunk=lambda n: progress.advance(task, n)):
                 writer.write(part)

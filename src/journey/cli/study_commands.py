@@ -137,13 +137,16 @@ def sweep_cmd(
     timeout: Annotated[float | None, typer.Option(
         "--timeout", help="Seconds allowed per cell.", min=0.1)] = None,
     reports: ReportsOpt = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="tcp://HOST:PORT of a dask scheduler to run the parameter sets on"
+                            " instead of -j local processes (docs/cluster.md).")] = None,
 ) -> None:
     """Run the cartesian product of a parameter grid; resumable; writes a summary CSV and plot."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from journey.errors import JourneyError
     from journey.study.index import build_index
     from journey.study.kernel import KernelError
-    from journey.study.runner import StudyUsageError
     from journey.study.sweep import expand_grid, read_grid, run_sweep
 
     try:
@@ -159,8 +162,9 @@ def sweep_cmd(
                 progress.update(task, advance=1, last=f"{row.run_id} {row.status}")
 
             result = run_sweep(study, g, jobs=jobs, assignments=param or [], reports=reports,
-                               force=force, timeout=timeout, on_progress=tick)
-    except (StudyUsageError, KernelError) as exc:
+                               force=force, timeout=timeout, on_progress=tick,
+                               scheduler=scheduler)
+    except (JourneyError, KernelError) as exc:  # StudyUsageError, a bad --scheduler
         _fail(str(exc))
     build_index(result.directory.parents[2])
     counts: dict[str, int] = {}

@@ -275,6 +275,22 @@ def _promote(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _promote_first(staging: Path, plan: RunPlan) -> bool:
+    """Promote a good run unless the same run (same cache key) finished meanwhile in another
+    process (a lost worker's task recomputed on a cluster while the first still ran, or two
+    sweeps at once): then keep that one, discard ``staging`` and return False. The first to
+    finish wins, so a run is recorded once and a reader never finds it half-replaced."""
+    try:
+        os.rename(staging, plan.run_dir)  # refused when a (never empty) run is there already
+        return True
+    except OSError:
+        if cache.cached_manifest(plan.study_dir, plan.key) is None:  # a broken run: replaced
+            _promote(staging, plan.run_dir)
+            return True
+    shutil.rmtree(staging, ignore_errors=True)
+    return False
+
+
 def _error_info(exc: BaseException, injected_at: int, nb: dict[str, Any]) -> dict[str, Any]:
     import re
 
@@ -387,7 +403,13 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
             _write_json(staging / "error.json", error)
         _write_json(staging / "manifest.json", manifest)
         target = plan.run_dir if error is None else plan.failed_dir
-        _promote(staging, target)
+        if error is not None or force:
+            _promote(staging, target)
+        elif not _promote_first(staging, plan):  # the same run finished first elsewhere
+            hit = cache.cached_manifest(plan.study_dir, plan.key) or manifest
+            return RunResult(plan.study.name, plan.key.run_id, "cached", target,
+                             plan.parameters, cache.metrics_of(target), hit, None,
+                             time.perf_counter() - t0)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
