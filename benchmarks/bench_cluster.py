@@ -86,8 +86,9 @@ def main() -> None:
                            ("local -j 2", local(2)), ("dask, 2 workers", dask(2))):
             walls[label] = run(tmp / f"reports-{len(walls)}")
             print(f"  {label:16s} {walls[label]:7.1f} s", flush=True)
-        summaries = {p.read_bytes() for p in tmp.glob("*/*/sweeps/*/summary.csv")}
-    same = "identical" if len(summaries) == 1 else f"DIFFER ({len(summaries)} versions)"
+        summaries = {label: next((tmp / f"reports-{i}").glob("*/sweeps/*/summary.csv"))
+                     .read_text() for i, label in enumerate(walls)}
+    same = "identical" if len(set(summaries.values())) == 1 else "DIFFER"
     dask_ratio = walls["dask, 1 worker"] / walls["dask, 2 workers"]
     local_ratio = walls["local -j 1"] / walls["local -j 2"]
     print(f"\nsweep of {args.runs} runs of {args.study} ({' '.join(params[1::2])}); wall clock"
@@ -101,6 +102,12 @@ def main() -> None:
     print(f"  local -j 2 / -j 1:         {local_ratio:.2f}x throughput (the baseline's scaling)")
     print(f"  dask 2 workers / local -j 2: {walls['local -j 2'] / walls['dask, 2 workers']:.2f}x")
     print(f"  summary.csv of the four sweeps: {same}")
+    if same != "identical":
+        first = summaries["local -j 1"].splitlines()
+        for label, text in summaries.items():
+            diff = [f"    {a}\n != {b}" for a, b in zip(first, text.splitlines(), strict=False)
+                    if a != b]
+            print(f"  {label}: {len(diff)} rows differ from local -j 1", *diff[:3], sep="\n")
     print(f"load average after: {load()}")
 
 

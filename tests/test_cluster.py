@@ -245,6 +245,28 @@ def test_a_calibration_on_the_cluster_equals_the_local_one(cluster):
     assert there.evaluations == here.evaluations > 10  # the search, the optimum and G
 
 
+@needs_dask
+@pytest.mark.cluster
+def test_a_worker_that_cannot_see_the_output_says_so(cluster, tmp_path):
+    from journey.cluster import write_cohort_parts
+
+    with pytest.raises(JourneyIOError, match="--out: worker .* cannot see .*not-shared; it must"
+                                             " be on storage shared by the client"):
+        write_cohort_parts(cluster.client, load_preset("telecom"), 2000, 6, 1, 1000,
+                           tmp_path / "not-shared", "parquet")
+
+
+@needs_dask
+@pytest.mark.cluster
+def test_a_worker_with_other_journey_code_is_refused(cluster, monkeypatch):
+    from journey import cluster as jc
+
+    monkeypatch.setattr(jc, "_fingerprint", lambda: "0.0.1+src.elsewhere")  # the client's
+    with pytest.raises(ParameterError, match=r"worker .* runs journey .*, the client"
+                                             r" 0\.0\.1\+src\.elsewhere; install the same"):
+        list(jc.run_tasks(cluster.client, jc._host, [()], "check"))
+
+
 def _run_dirs(study_dir: Path) -> list[str]:
     return sorted(p.name for p in study_dir.iterdir()
                   if p.is_dir() and p.name not in (".staging", "sweeps", "failed"))

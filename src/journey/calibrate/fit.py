@@ -4,7 +4,7 @@ numbers, the MSM sandwich intervals and the fit report (see :mod:`journey.calibr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,17 +19,19 @@ from journey.schema import Journeys, durations
 
 __all__ = ["Calibration", "Simulator", "calibrate", "simulate_each"]
 
-Simulator = Callable[[Sequence[Scenario], int, int, int], list[Journeys]]
+Simulator = Callable[[Sequence[Scenario], int, int, int], Iterable[Journeys]]
 """``simulator(scenarios, n_customers, months, seed)``: one cohort per scenario, in order."""
 
 
 def simulate_each(scenarios: Sequence[Scenario], n_customers: int, months: int, seed: int
-                  ) -> list[Journeys]:
-    """The default :data:`Simulator`: the cohorts one after another in this process (a
-    cluster's is :class:`journey.cluster.ClusterSimulator`; the cohorts are the same)."""
+                  ) -> Iterator[Journeys]:
+    """The default :data:`Simulator`: the cohorts one after another in this process, one in
+    memory at a time (a cluster's is :class:`journey.cluster.ClusterSimulator`; the cohorts
+    are the same)."""
     from journey.simulate import simulate
 
-    return [simulate(s, n_customers, months, seed) for s in scenarios]
+    for s in scenarios:
+        yield simulate(s, n_customers, months, seed)
 
 
 # --------------------------------------------------------------------------- coordinates
