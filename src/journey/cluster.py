@@ -115,11 +115,15 @@ def _fingerprint() -> str:
     return journey_fingerprint()
 
 
+def _host() -> str:
+    return socket.gethostname()
+
+
 def _task(fn: Callable[..., Any], client_journey: str, *args: Any) -> Any:
     """Run ``fn(*args)`` on a worker, after checking it runs the client's journey code."""
     try:
         if _fingerprint() != client_journey:
-            raise ParameterError(f"--scheduler: worker {socket.gethostname()} runs journey"
+            raise ParameterError(f"--scheduler: worker {_host()} runs journey"
                                  f" {_fingerprint()}, the client {client_journey}; install the"
                                  " same journey (and dependencies) on the client and every"
                                  " worker")
@@ -154,10 +158,6 @@ def run_tasks(client: Client, fn: Callable[..., Any], arguments: Sequence[tuple[
             yield index[fut.key], out
     finally:
         client.cancel(futures)
-
-
-def _host() -> str:
-    return socket.gethostname()
 
 
 def _shared(path: Path, what: str) -> None:
