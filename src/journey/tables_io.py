@@ -8,7 +8,9 @@ Layout of a cohort folder::
 CSV uses the same names with ``.csv``. Reading conforms each table to the schema
 (:func:`journey.schema.conform`), so a table read back from CSV has the dtypes it was written with.
 Writes go to a temporary folder that is renamed into place only when every part is written, so a
-failed write leaves nothing behind.
+failed write leaves nothing behind. Each part file is itself written under a temporary name and
+renamed (:func:`write_part`), so parts written by several processes (workers of a cluster, a
+retried task writing the same part twice) never leave a half-written file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -39,6 +42,24 @@ def _write_one(df: pd.DataFrame, path: Path, fmt: Format) -> None:
         pq.write_table(table, path, compression="zstd")
     else:
         df.to_csv(path, index=False)
+
+
+def part_path(stage: Path, table: str, index: int, fmt: Format) -> Path:
+    return stage / table / f"part-{index:05d}.{fmt}"
+
+
+def write_part(journeys: Journeys, stage: Path, index: int, fmt: Format = "parquet") -> None:
+    """Write part ``index`` of each table into ``stage/<table>/`` (a temporary file renamed
+    into place: whoever writes a part, and however often, the file is whole and the same)."""
+    for name in TABLES:
+        final = part_path(stage, name, index, fmt)
+        tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            _write_one(getattr(journeys, name), tmp, fmt)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 class CohortWriter:
@@ -85,15 +106,31 @@ class CohortWriter:
             raise io_error(exc, self.out, "write into") from None
         return self
 
-    def write(self, journeys: Journeys) -> None:
+    @property
+    def stage(self) -> Path:
+        """The staging folder (absolute) the parts are written into before the rename."""
         assert self._stage is not None, "use CohortWriter as a context manager"
-        for name in TABLES:
-            part = self._stage / name / f"part-{self._parts:05d}.{self.fmt}"
-            try:
-                _write_one(getattr(journeys, name), part, self.fmt)
-            except OSError as exc:
-                raise io_error(exc, self.out, "write the tables into") from None
+        return self._stage.resolve()
+
+    def write(self, journeys: Journeys) -> None:
+        try:
+            write_part(journeys, self.stage, self._parts, self.fmt)
+        except OSError as exc:
+            raise io_error(exc, self.out, "write the tables into") from None
         self._parts += 1
+
+    def adopt(self, n_parts: int) -> None:
+        """Take parts ``0 .. n_parts - 1`` written into :attr:`stage` by other processes
+        (:func:`write_part` on a cluster's workers) as this cohort's; temporary files that lost
+        writers left behind are removed."""
+        for name in TABLES:
+            for stray in (self.stage / name).glob(".part-*.tmp"):
+                stray.unlink(missing_ok=True)
+            missing = [i for i in range(n_parts)
+                       if not part_path(self.stage, name, i, self.fmt).is_file()]
+            if missing:
+                raise JourneyIOError(f"{self.stage / name}: part {missing[0]} was not written")
+        self._parts = n_parts
 
     def _abandon(self) -> None:
         if self._stage is not None:

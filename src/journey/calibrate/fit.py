@@ -4,7 +4,7 @@ numbers, the MSM sandwich intervals and the fit report (see :mod:`journey.calibr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +17,21 @@ from journey.errors import JourneyDataError, ScenarioError
 from journey.scenario import Scenario
 from journey.schema import Journeys, durations
 
-__all__ = ["Calibration", "calibrate"]
+__all__ = ["Calibration", "Simulator", "calibrate", "simulate_each"]
+
+Simulator = Callable[[Sequence[Scenario], int, int, int], Iterable[Journeys]]
+"""``simulator(scenarios, n_customers, months, seed)``: one cohort per scenario, in order."""
+
+
+def simulate_each(scenarios: Sequence[Scenario], n_customers: int, months: int, seed: int
+                  ) -> Iterator[Journeys]:
+    """The default :data:`Simulator`: the cohorts one after another in this process, one in
+    memory at a time (a cluster's is :class:`journey.cluster.ClusterSimulator`; the cohorts
+    are the same)."""
+    from journey.simulate import simulate
+
+    for s in scenarios:
+        yield simulate(s, n_customers, months, seed)
 
 
 # --------------------------------------------------------------------------- coordinates
@@ -103,7 +117,8 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
               horizon: int | None = None, step: int = 3, n_customers: int = 20_000,
               seed: int = 0, max_evals: int = 200, n_boot: int = 200,
               segment: str | None = None,
-              on_evaluation: Callable[[int, float], None] | None = None) -> Calibration:
+              on_evaluation: Callable[[int, float], None] | None = None,
+              simulator: Simulator | None = None) -> Calibration:
     """Fit the scenario parameters ``fit`` so the simulated cohort matches ``data``'s moments.
 
     ``base`` gives every other parameter; ``n_customers`` prospects are simulated for
@@ -113,6 +128,8 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
     ``segment`` keeps the customers of one ``customers.segment`` (a scenario describes one
     market: calibrate contract types or segments one at a time).
     ``on_evaluation(k, loss)`` is called after each simulation (progress bars).
+    ``simulator`` simulates the cohorts (default :func:`simulate_each`; on a dask cluster
+    :class:`journey.cluster.ClusterSimulator`, which runs the Jacobian's evaluations at once).
     Formulas and references: module docstring.
     """
     fit = list(dict.fromkeys([fit] if isinstance(fit, str) else fit))
@@ -145,15 +162,21 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
         vals = {p: _from_free(float(x), *b) for p, x, b in zip(fit, u, bounds, strict=True)}
         return base.replace(**vals)
 
-    def simulated(u: np.ndarray) -> tuple[np.ndarray, int]:
-        from journey.simulate import simulate
-
+    def simulated_many(us: Sequence[np.ndarray]) -> list[tuple[np.ndarray, int]]:
         nonlocal evals
-        cohort = simulate(scenario_at(u), n_customers, spec.horizon + 1, seed)
-        reader = MomentReader(cohort, spec)
-        m = reader(np.ones(reader.d.ids.size))
-        evals += 1
-        return np.array([m.get(k, math.nan) for k in observed.names]), reader.d.ids.size
+        cohorts = (simulator or simulate_each)([scenario_at(u) for u in us], n_customers,
+                                               spec.horizon + 1, seed)
+        out = []
+        for cohort in cohorts:
+            reader = MomentReader(cohort, spec)
+            m = reader(np.ones(reader.d.ids.size))
+            evals += 1
+            out.append((np.array([m.get(k, math.nan) for k in observed.names]),
+                        reader.d.ids.size))
+        return out
+
+    def simulated(u: np.ndarray) -> tuple[np.ndarray, int]:
+        return simulated_many([u])[0]
 
     def loss(u: np.ndarray) -> float:
         try:
@@ -171,8 +194,9 @@ def calibrate(data: Journeys, base: Scenario, fit: Sequence[str],
                             options={"maxfev": max_evals, "xatol": 1e-3, "fatol": 1e-4,
                                      "initial_simplex": _simplex(u0)})
     u = res.x
-    m_hat, n_sim = simulated(u)
-    G = _jacobian(lambda x: simulated(x)[0], u)
+    points = _jacobian_points(u)  # the optimum's moments and the Jacobian's, side by side
+    (m_hat, n_sim), *around = simulated_many([u, *points])
+    G = _jacobian([m for m, _ in around])
     V, cond = _sandwich(G, W, observed.cov, n_observed / n_sim)
     z = stats.norm.ppf(0.975)
     rows = {}
@@ -233,15 +257,19 @@ def _simplex(u0: np.ndarray) -> np.ndarray:
     return np.vstack([u0, u0 + 0.5 * np.eye(u0.size)])
 
 
-def _jacobian(f: Callable[[np.ndarray], np.ndarray], u: np.ndarray, h: float = 0.05
-              ) -> np.ndarray:
-    """Central differences ``(m(u + h e_k) − m(u − h e_k)) / 2h`` (common random numbers)."""
-    cols = []
-    for k in range(u.size):
-        e = np.zeros(u.size)
-        e[k] = h
-        cols.append((f(u + e) - f(u - e)) / (2 * h))
-    return np.column_stack(cols)
+JACOBIAN_STEP = 0.05
+
+
+def _jacobian_points(u: np.ndarray, h: float = JACOBIAN_STEP) -> list[np.ndarray]:
+    """``u + h e_1, u − h e_1, u + h e_2, …``: the points of :func:`_jacobian`."""
+    return [u + s * h * e for e in np.eye(u.size) for s in (1.0, -1.0)]
+
+
+def _jacobian(moments: Sequence[np.ndarray], h: float = JACOBIAN_STEP) -> np.ndarray:
+    """Central differences ``(m(u + h e_k) − m(u − h e_k)) / 2h`` (common random numbers),
+    from the moments at :func:`_jacobian_points`."""
+    return np.column_stack([(moments[2 * k] - moments[2 * k + 1]) / (2 * h)
+                            for k in range(len(moments) // 2)])
 
 
 def _sandwich(G: np.ndarray, W: np.ndarray, omega: np.ndarray, ratio: float

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from journey.cli.app import app
-from journey.cli.data_commands import _console
+from journey.cli.data_commands import SchedulerOpt, _console
 from journey.cli.errors import fail
 
 
@@ -41,17 +42,20 @@ def calibrate(
                        ] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite OUT and OUT.fit.md if they"
                                                        " exist")] = False,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Fit scenario parameters so the simulated cohort matches the data's moments.
 
     Method of simulated moments with common random numbers (docs/own-data.md, section 3).
     Writes OUT (a scenario every command and study accepts) and OUT with suffix .fit.md (the
     fit report: targets against simulated moments, parameters with 95% intervals); an existing
-    OUT is kept unless --force.
+    OUT is kept unless --force. With --scheduler the simulations run on that dask cluster; the
+    fit is the same.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from journey.calibrate import MOMENTS, calibrate
+    from journey.cluster import ClusterSimulator, connect  # dask only with --scheduler
     from journey.output_paths import check_output, write_texts
     from journey.scenario import Scenario, load_preset
     from journey.tables_io import read_journeys
@@ -67,14 +71,16 @@ def calibrate(
              " overwrite it (nothing was written)")
     base: Scenario = load_preset(preset) if preset else Scenario.from_yaml(scenario)
     j = read_journeys(data)
+    client = connect(scheduler) if scheduler else None
     progress = Progress(TextColumn("calibrating"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("loss {task.fields[loss]:.4g}"),
                         console=_stderr(), disable=not sys.stderr.isatty())
-    with progress:
+    with progress, client if client is not None else nullcontext():
         task = progress.add_task("cal", total=max_evals, loss=float("nan"))
         cal = calibrate(
             j, base, _names(fit), tuple(_names(targets or [])) or MOMENTS, horizon, step,
             customers, seed, max_evals, segment=segment,
+            simulator=None if client is None else ClusterSimulator(client),
             on_evaluation=lambda k, q: progress.update(task, completed=min(k, max_evals),
                                                        loss=q))
     write_texts({path: cal.scenario.to_yaml(), report: cal.report() + "\n"}, force=True)

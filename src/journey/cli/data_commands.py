@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,9 @@ from journey.cli.errors import fail, guarded  # noqa: F401  (guarded: for older 
 
 FORMATS = ("parquet", "csv")
 DEFAULT_CHUNK = 16_000  # journey.simulate.DEFAULT_CHUNK; checked by the tests
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="tcp://HOST:PORT of a dask scheduler to run on (docs/cluster.md);"
+                        " default: this machine")]
 
 
 def _console():
@@ -32,6 +36,23 @@ class Summary:
         self.reasons: dict[str, int] = {}
         self.s_sum: dict[str, float] = {}
         self.s_n: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, j) -> Summary:
+        """The totals of one chunk (computed where the chunk is, e.g. on a cluster's worker)."""
+        s = cls()
+        s.add(j)
+        return s
+
+    def merge(self, other: Summary) -> None:
+        """Add another chunk's totals (in chunk order, as :meth:`add` would have)."""
+        self.prospects += other.prospects
+        self.signed += other.signed
+        for reason, k in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + k
+        for phase, v in other.s_sum.items():
+            self.s_sum[phase] = self.s_sum.get(phase, 0.0) + v
+            self.s_n[phase] = self.s_n.get(phase, 0) + other.s_n[phase]
 
     def add(self, j) -> None:
         c = j.customers
@@ -75,8 +96,13 @@ def simulate(
     chunk_size: Annotated[int, typer.Option(
         help="prospects per chunk (bounded memory), rounded down to whole blocks of 1,000;"
              " the cohort does not depend on it")] = DEFAULT_CHUNK,
+    scheduler: SchedulerOpt = None,
 ) -> None:
-    """Simulate a cohort and write customers, events and panel tables to OUT."""
+    """Simulate a cohort and write customers, events and panel tables to OUT.
+
+    With --scheduler each chunk is a task on that dask cluster, written by a worker into OUT's
+    staging folder (OUT must be on storage the workers share); the tables are the same.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -86,6 +112,7 @@ def simulate(
         TimeElapsedColumn,
     )
 
+    from journey.cluster import connect, write_cohort_parts  # dask only with --scheduler
     from journey.output_paths import check_output
     from journey.scenario import Scenario, load_preset
     from journey.simulate import simulate_chunks
@@ -98,16 +125,26 @@ def simulate(
     folder = check_output(out)
     sc: Scenario = load_preset(preset) if preset else Scenario.from_yaml(scenario)
     summary = Summary()
+    client = connect(scheduler) if scheduler else None
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=Console(stderr=True),
                         disable=customers <= chunk_size)
     task = progress.add_task("sim", total=customers)
     chunks = simulate_chunks(sc, customers, months, seed, chunk_size,  # sizes checked here
                              on_chunk=lambda n: progress.advance(task, n))
-    with progress, CohortWriter(folder, fmt) as writer:
-        for part in chunks:
-            writer.write(part)
-            summary.add(part)
+    with progress, client if client is not None else nullcontext(), \
+            CohortWriter(folder, fmt) as writer:
+        if client is not None:
+            tallies = write_cohort_parts(client, sc, customers, months, seed, chunk_size,
+                                         writer.stage, fmt, Summary.of,
+                                         lambda n: progress.advance(task, n))
+            writer.adopt(len(tallies))
+            for t in tallies:
+                summary.merge(t)
+        else:
+            for part in chunks:
+                writer.write(part)
+                summary.add(part)
     _console().print(summary.render(folder))
 
 

@@ -189,15 +189,18 @@ def sweep_cmd(
     force: Annotated[bool, typer.Option("--force", help="Rerun cached combinations.")] = False,
     timeout: TimeoutOpt = None,
     reports: ReportsOpt = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="tcp://HOST:PORT of a dask scheduler to run the parameter sets on"
+                            " instead of -j local processes (docs/cluster.md).")] = None,
 ) -> None:
     """Run the cartesian product of a parameter grid; resumable; writes a summary CSV and plot."""
     _check_timeout(timeout)
     with _supervised():
-        _sweep_cmd(study, grid, jobs, param, force, timeout, reports)
+        _sweep_cmd(study, grid, jobs, param, force, timeout, reports, scheduler)
 
 
 def _sweep_cmd(study: str, grid: str, jobs: int, param: list[str] | None, force: bool,
-               timeout: float | None, reports: str | None) -> None:
+               timeout: float | None, reports: str | None, scheduler: str | None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from journey.study.index import build_index
@@ -217,7 +220,8 @@ def _sweep_cmd(study: str, grid: str, jobs: int, param: list[str] | None, force:
                 progress.update(task, advance=1, last=f"{row.run_id} {row.status}")
 
             result = run_sweep(study, g, jobs=jobs, assignments=param or [], reports=reports,
-                               force=force, timeout=timeout, on_progress=tick)
+                               force=force, timeout=timeout, on_progress=tick,
+                               scheduler=scheduler)
     except KernelError as exc:
         _fail(str(exc))
     build_index(result.directory.parents[2])

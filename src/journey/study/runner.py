@@ -354,7 +354,8 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _build(plan: RunPlan, stage: Path, timeout: float | None, show_code: bool, started: str,
-           t0: float) -> tuple[str, Path, dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+           t0: float, force: bool = False
+           ) -> tuple[str, Path, dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Execute the notebook in ``stage``, write its report and manifest, and promote it to the
     run folder (or to ``failed/``). Returns status, target, metrics, manifest and error."""
     nb, injected_at = _prepared_notebook(plan)
@@ -399,7 +400,15 @@ def _build(plan: RunPlan, stage: Path, timeout: float | None, show_code: bool, s
         _write_json(stage / "error.json", error)
     _write_json(stage / "manifest.json", manifest)
     target = plan.run_dir if error is None else plan.failed_dir
-    staging.promote(stage, target, plan.study_dir)
+    if error is not None or force:
+        staging.promote(stage, target, plan.study_dir)
+    elif not staging.promote(stage, target, plan.study_dir, keep_existing=lambda: (
+            cache.cached_manifest(plan.study_dir, plan.key) is not None)):
+        # the same run finished first elsewhere (a lost worker's task recomputed on a cluster,
+        # or two sweeps at once): the first one is kept, this copy was discarded
+        status = "cached"
+        manifest = cache.cached_manifest(plan.study_dir, plan.key) or manifest
+        metrics = cache.metrics_of(target)
     return status, target, metrics, manifest, error
 
 
@@ -423,7 +432,7 @@ def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = Non
         raise io_error(exc, plan.study_dir, "write the run into") from None
     try:
         status, target, metrics, manifest, error = _build(plan, stage, timeout, show_code,
-                                                          started, t0)
+                                                          started, t0, force)
     except OSError as exc:  # disk full, permissions changed under us: the user's folder
         workers.kill_tree(workers.kernels_of(stage))
         shutil.rmtree(stage, ignore_errors=True)

@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from journey.study import atomic
@@ -90,15 +91,22 @@ def clean_stale(study_dir: Path) -> list[Path]:
     return removed
 
 
-def promote(staging: Path, target: Path, study_dir: Path) -> None:
-    """Rename ``staging`` to ``target``, swapping out an existing ``target`` first.
+def promote(staging: Path, target: Path, study_dir: Path,
+            keep_existing: Callable[[], bool] | None = None) -> bool:
+    """Rename ``staging`` to ``target``, swapping out an existing ``target`` first; returns True.
 
     Held under the study's lock, so two processes promoting the same run id one after the other
-    both succeed (the later one wins) instead of one failing on a non-empty target.
+    both succeed instead of one failing on a non-empty target. With ``keep_existing``, an
+    existing ``target`` for which it returns True (a good run of the same cache key that
+    finished first) is kept: ``staging`` is discarded and False returned, so a run is recorded
+    once and a reader never finds it half-replaced.
     """
     (staging / OWNER_FILE).unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic.locked(study_dir / LOCK_FILE):
+        if keep_existing is not None and target.exists() and keep_existing():
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
         old = None
         if target.exists() or target.is_symlink():
             old = staging.parent / f"{target.name}.old.{os.getpid()}.{os.urandom(4).hex()}"
@@ -109,3 +117,4 @@ def promote(staging: Path, target: Path, study_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
+    return True

@@ -12,6 +12,7 @@ their lives and their kernels' to this process, so an interrupted or killed swee
 process behind, and the next run cleans its leftovers). The summary table (``summary.csv``, one
 row per combination with its scalar metrics) and ``summary.png`` go to
 ``reports/<study>/sweeps/<id>/``.
+With ``scheduler`` the runs go to a dask cluster instead (:mod:`journey.cluster`).
 """
 
 from __future__ import annotations
@@ -106,13 +107,20 @@ def _worker(plan: RunPlan, force: bool, timeout: float | None) -> dict[str, Any]
 def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
               assignments: Sequence[str] = (), reports: str | os.PathLike[str] | None = None,
               force: bool = False, timeout: float | None = None,
-              on_progress: Callable[[SweepRow], None] | None = None) -> SweepResult:
+              on_progress: Callable[[SweepRow], None] | None = None,
+              scheduler: str | None = None) -> SweepResult:
     """Run every combination of ``grid`` (plus fixed ``assignments``) and write the summary.
 
-    ``on_progress`` is called once per finished combination (cached ones first).
+    ``on_progress`` is called once per finished combination (cached ones first). With
+    ``scheduler`` (``tcp://HOST:PORT``) the runs go to that dask cluster instead of ``jobs``
+    local processes (:func:`journey.cluster.run_plans`); rows and summary are the same.
     """
     if jobs < 1:
         raise StudyUsageError(f"-j/--jobs must be at least 1, got {jobs}")
+    if scheduler is not None:
+        from journey.cluster import check_address
+
+        scheduler = check_address(scheduler)
     grid = normalise_grid(grid)
     combos = expand_grid(grid)
     plans = [plan_run(study_ref, assignments, values=v, reports=reports) for v in combos]
@@ -129,7 +137,25 @@ def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
         else:
             todo.setdefault(row.run_id, []).append(i)
 
-    if todo:
+    def record(idx: list[int], out: dict[str, Any]) -> None:
+        for i in idx:
+            row = rows[i]
+            # "cached" here: a duplicate of this task (a lost worker's) finished it first
+            row.status = "ok" if out["status"] == "cached" else out["status"]
+            row.seconds = out["seconds"]
+            row.metrics, row.error = out.get("metrics", {}), out.get("error")
+            row.headline = out.get("headline", [])
+            if on_progress:
+                on_progress(row)
+
+    if todo and scheduler is not None:
+        from journey.cluster import connect, run_plans
+
+        groups = list(todo.values())
+        with connect(scheduler) as client:
+            for k, out in run_plans(client, [plans[idx[0]] for idx in groups], force, timeout):
+                record(groups[k], out)
+    elif todo:
         ensure_kernel()  # once, before workers could race to install it
         staging.clean_stale(plans[0].study_dir)
         try:
@@ -137,14 +163,7 @@ def run_sweep(study_ref: str, grid: Mapping[str, Any], jobs: int = 1,
                 futures = {pool.submit(_worker, plans[idx[0]], force, timeout): idx
                            for idx in todo.values()}
                 for fut in as_completed(futures):
-                    out = fut.result()
-                    for i in futures[fut]:
-                        row = rows[i]
-                        row.status, row.seconds = out["status"], out["seconds"]
-                        row.metrics, row.error = out.get("metrics", {}), out.get("error")
-                        row.headline = out.get("headline", [])
-                        if on_progress:
-                            on_progress(row)
+                    record(futures[fut], fut.result())
         finally:
             staging.clean_stale(plans[0].study_dir)  # what killed workers left behind
 
