@@ -90,9 +90,9 @@ def test_simulate_writes_tables_and_summary(tmp_path):
 
 def test_simulate_csv_in_chunks(tmp_path):
     out = tmp_path / "csv"
-    res = runner.invoke(app, ["simulate", "--preset", "housing", "--customers", "300",
+    res = runner.invoke(app, ["simulate", "--preset", "housing", "--customers", "2500",
                               "--months", "6", "--out", str(out), "--format", "csv",
-                              "--chunk-size", "100"])
+                              "--chunk-size", "1000"])
     assert res.exit_code == 0, res.output
     assert len(list((out / "panel").glob("part-*.csv"))) == 3
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
@@ -150,8 +150,8 @@ def test_cli_constants_mirror_the_library():
 
 def test_validate_finds_a_key_repeated_across_parts(tmp_path):
     out = tmp_path / "parts"
-    res = runner.invoke(app, ["simulate", "--preset", "subscription", "--customers", "300",
-                              "--months", "6", "--out", str(out), "--chunk-size", "100"])
+    res = runner.invoke(app, ["simulate", "--preset", "subscription", "--customers", "3000",
+                              "--months", "6", "--out", str(out), "--chunk-size", "1000"])
     assert res.exit_code == 0, res.output
     first = pd.read_parquet(out / "customers" / "part-00000.parquet")
     second = out / "customers" / "part-00001.parquet"
@@ -159,4 +159,4 @@ def test_validate_finds_a_key_repeated_across_parts(tmp_path):
     clash.loc[0, "customer_id"] = first["customer_id"].iloc[0]
     clash.to_parquet(second, index=False)
     line = _one_line_error(runner.invoke(app, ["validate", str(out)]))
-    assert "customers: column 'customer_id' row 100: duplicate key" in line
+    assert "customers: column 'customer_id' row 1000: duplicate key" in line

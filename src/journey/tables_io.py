@@ -173,15 +173,23 @@ def _table_name(path: Path) -> str:
     return name
 
 
+def part_files(folder: Path) -> list[Path]:
+    """The parts of a table folder in order: its ``.parquet`` and ``.csv`` files, hidden ones
+    (a part still being written under a temporary name) left out."""
+    parts = sorted(p for p in folder.iterdir()
+                   if p.suffix in (".parquet", ".csv") and not p.name.startswith("."))
+    if not parts:
+        raise JourneyDataError(f"{folder}: folder holds no .parquet or .csv parts")
+    return parts
+
+
 def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
     """Read one table file (or a folder of parts) and conform it to the schema."""
     path = Path(path)
     if not path.exists():
         raise JourneyDataError(f"{path}: no such file or folder")
     if path.is_dir():
-        parts = sorted(p for p in path.iterdir() if p.suffix in (".parquet", ".csv"))
-        if not parts:
-            raise JourneyDataError(f"{path}: folder holds no .parquet or .csv parts")
+        parts = part_files(path)
         name = table or path.name
         if name not in TABLES:
             raise JourneyDataError(f"{path}: folder name is not a table ({', '.join(TABLES)})")
@@ -195,7 +203,8 @@ def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
     return conform(_read_file(path, name), name, str(path))
 
 
-def _locate(folder: Path, name: str) -> Path:
+def locate(folder: Path, name: str) -> Path:
+    """The file or folder of parts holding table ``name`` in a cohort folder."""
     for cand in (folder / f"{name}.parquet", folder / f"{name}.csv", folder / name):
         if cand.exists():
             return cand
@@ -208,7 +217,7 @@ def read_journeys(folder: str | Path) -> Journeys:
     folder = Path(folder)
     if not folder.is_dir():
         raise JourneyDataError(f"{folder}: not a folder of journey tables")
-    tables = {name: read_table(_locate(folder, name), name) for name in TABLES}
+    tables = {name: read_table(locate(folder, name), name) for name in TABLES}
     j = Journeys(**tables)
     j.validate(str(folder))
     return j
