@@ -225,7 +225,15 @@ def read_journeys(folder: str | Path) -> Journeys:
 
 def validate_path(path: str | Path) -> str:
     """Validate a cohort folder or a single table file; return a one-line description."""
+    from journey.parts_io import is_partitioned, iter_parts
+
     path = Path(path)
+    if is_partitioned(path) and path.name not in TABLES:  # one part in memory at a time
+        n = [0, 0, 0, 0]
+        for j in iter_parts(path):
+            n = [n[0] + 1, n[1] + len(j.customers), n[2] + len(j.events), n[3] + len(j.panel)]
+        return (f"{path}: valid ({n[1]} customers, {n[2]} events, {n[3]} panel rows;"
+                f" {n[0]} parts, part k of each table holding the same customers)")
     if path.is_dir() and path.name not in TABLES:
         j = read_journeys(path)
         return (f"{path}: valid ({len(j.customers)} customers, {len(j.events)} events,"

@@ -187,7 +187,7 @@ def metrics(
     import math
 
     from journey.metrics import summarize, summarize_parts
-    from journey.metrics.parts import is_partitioned
+    from journey.parts_io import is_partitioned
     from journey.tables_io import read_journeys
 
     if is_partitioned(path):
