@@ -5,10 +5,11 @@ Layout of a cohort folder::
     DIR/customers.parquet  DIR/events.parquet  DIR/panel.parquet      (one file per table)
     DIR/customers/part-00000.parquet ...                             (a folder of parts, chunked)
 
-CSV uses the same names with ``.csv``. Reading conforms each table to the schema
-(:func:`journey.schema.conform`), so a table read back from CSV has the dtypes it was written with.
-Writes go to a temporary folder that is renamed into place only when every part is written, so a
-failed write leaves nothing behind.
+Part k of every table holds the same customers (chunk k); :mod:`journey.parts_io` reads such
+a folder one part at a time. CSV uses the same names with ``.csv``. Reading conforms each
+table to the schema (:func:`journey.schema.conform`), so a table read back from CSV has the
+dtypes it was written with. Writes go to a temporary folder that is renamed into place only
+when every part is written, so a failed write leaves nothing behind.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Breakdown metrics on the journey tables: each takes a ``Journeys`` (or the relevant table)
 and returns a tidy DataFrame or a number. Formulas and references are in each docstring.
 
-:func:`summary` computes the whole suite as one flat ``dict[str, float]``.
+:func:`summary` computes the whole suite as one flat ``dict[str, float]``;
+:func:`summarize_parts` the same suite on a cohort written in parts, one part at a time
+(``docs/big-cohorts.md``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from journey.metrics.partners import (
     loyal_core_share,
     share_of_wallet_over_time,
 )
+from journey.metrics.parts import summarize_parts
 from journey.metrics.platform import dialogue_continuity, reach_by_month, reach_retained
 from journey.metrics.retention import (
     cliff_ratio,
@@ -167,7 +170,9 @@ def summarize(journeys: Journeys, k: int = 6, economics: Economics | None = None
 
     Each group of metrics is computed when the data hold its columns; a group whose metric
     refuses (:class:`~journey.schema.JourneyDataError`, naming the column it needs) is
-    skipped with that reason, never computed from a placeholder.
+    skipped with that reason, never computed from a placeholder. Each group is finished from
+    its partial sums and counts (:mod:`journey.metrics.suite`), the same that
+    :func:`summarize_parts` adds over the parts of a cohort too big for memory.
     """
     if not isinstance(journeys, Journeys):
         raise TypeError(f"summary needs a Journeys, got {type(journeys).__name__}")
@@ -176,5 +181,3 @@ def summarize(journeys: Journeys, k: int = 6, economics: Economics | None = None
     rep.prospects = len(journeys.customers)
     return rep
 
-
-from journey.metrics.parts import summarize_parts  # noqa: E402  (needs summarize's modules)
