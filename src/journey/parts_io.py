@@ -67,7 +67,8 @@ def layout(folder: str | Path) -> Layout:
         if missing:
             has = next(by_stem[n][stem] for n in TABLES if n not in missing)
             raise JourneyDataError(
-                f"{folder}: {', '.join(m + '/' for m in missing)} has no part {stem}"
+                f"{folder}: {', '.join(m + '/' for m in missing)}"
+                f" {'has' if len(missing) == 1 else 'have'} no part {stem}"
                 f" ({has.relative_to(folder)} exists); expected customers, events and panel"
                 " to hold the same parts, part k of each with the same customers")
     return Layout(folder, [{n: by_stem[n][stem] for n in TABLES} for stem in stems], True)
