@@ -150,13 +150,14 @@ def test_cli_constants_mirror_the_library():
 
 def test_validate_finds_a_key_repeated_across_parts(tmp_path):
     out = tmp_path / "parts"
-    res = runner.invoke(app, ["simulate", "--preset", "subscription", "--customers", "1500",
+    res = runner.invoke(app, ["simulate", "--preset", "subscription", "--customers", "3000",
                               "--months", "6", "--out", str(out), "--chunk-size", "1000"])
     assert res.exit_code == 0, res.output
-    first = pd.read_parquet(out / "customers" / "part-00000.parquet")
-    second = out / "customers" / "part-00001.parquet"
-    clash = pd.read_parquet(second)
-    clash.loc[0, "customer_id"] = first["customer_id"].iloc[0]
-    clash.to_parquet(second, index=False)
+    for table in ("customers", "events", "panel"):  # customer 0 also in part 1, rows and all
+        first = pd.read_parquet(out / table / "part-00000.parquet")
+        second = out / table / "part-00001.parquet"
+        both = pd.concat([pd.read_parquet(second), first[first["customer_id"] == 0]])
+        both.to_parquet(second, index=False)
     line = _one_line_error(runner.invoke(app, ["validate", str(out)]))
-    assert "customers: column 'customer_id' row 1000: duplicate key" in line
+    assert "customer_id 0 is in" in line
+    assert "customers/part-00000.parquet and" in line and "customers/part-00001.parquet" in line

@@ -269,10 +269,9 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
                 f"{where}: column '{c.name}' row {row}: empty value; expected {c.doc}"
             )
         if c.vocab:
-            values = s.astype("object").to_numpy()
-            bad = np.zeros(len(values), dtype=bool)
-            bad[~na] = ~np.isin(values[~na], np.array(c.vocab, dtype=object))
+            bad = _outside(s, na, c.vocab)
             if bad.any():
+                values = s.astype("object").to_numpy()
                 row = _first_row(bad)
                 raise JourneyDataError(
                     f"{where}: column '{c.name}' row {row}: unknown value {values[row]!r};"
@@ -291,7 +290,7 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
                 )
     if "month" in df.columns and "phase" in df.columns and "phase" in t.names:
         m = df["month"].to_numpy()
-        court = (df["phase"].astype("object") == "courtship").to_numpy()
+        court = (df["phase"] == "courtship").to_numpy(dtype=bool, na_value=False)
         bad = (m < 0) & ~court
         if bad.any():
             row = _first_row(bad)
@@ -309,6 +308,20 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
     if t.name == "customers" and {"exit_month", "tenure_months"} <= set(df.columns):
         _check_exit_within_tenure(df, where)
     check_unique_key(df, t, where)
+
+
+def _outside(s: pd.Series, na: np.ndarray, vocab: tuple[str, ...]) -> np.ndarray:
+    """Rows whose (non-empty) value is not in ``vocab``; a categorical column is checked on
+    its categories, not row by row."""
+    allowed = np.array(vocab, dtype=object)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.asarray(s.cat.categories.astype("object"))
+        ok = np.append(np.isin(cats, allowed), True)  # code -1 (empty) reads the last
+        return ~ok[s.cat.codes.to_numpy()]
+    values = s.astype("object").to_numpy()
+    bad = np.zeros(len(values), dtype=bool)
+    bad[~na] = ~np.isin(values[~na], allowed)
+    return bad
 
 
 def _check_exit_within_tenure(df: pd.DataFrame, where: str) -> None:
@@ -364,7 +377,9 @@ def conform(df: pd.DataFrame, table: str | Table, source: str | None = None) -> 
         elif c.kind == "str":
             s = s.astype("string")
         else:
-            s = s.astype("object").astype(pd.CategoricalDtype(list(c.vocab)))
+            if not isinstance(s.dtype, pd.CategoricalDtype):  # categories recode directly
+                s = s.astype("object")
+            s = s.astype(pd.CategoricalDtype(list(c.vocab)))
         out[c.name] = s.reset_index(drop=True)
     extra = [c for c in df.columns if c not in t.names]
     for c in extra:

@@ -5,12 +5,14 @@ Layout of a cohort folder::
     DIR/customers.parquet  DIR/events.parquet  DIR/panel.parquet      (one file per table)
     DIR/customers/part-00000.parquet ...                             (a folder of parts, chunked)
 
-CSV uses the same names with ``.csv``. Reading conforms each table to the schema
-(:func:`journey.schema.conform`), so a table read back from CSV has the dtypes it was written with.
-Writes go to a temporary folder that is renamed into place only when every part is written, so a
-failed write leaves nothing behind. Each part file is itself written under a temporary name and
-renamed (:func:`write_part`), so parts written by several processes (workers of a cluster, a
-retried task writing the same part twice) never leave a half-written file.
+Part k of every table holds the same customers (chunk k); :mod:`journey.parts_io` reads such
+a folder one part at a time. CSV uses the same names with ``.csv``. Reading conforms each
+table to the schema (:func:`journey.schema.conform`), so a table read back from CSV has the
+dtypes it was written with. Writes go to a temporary folder that is renamed into place only
+when every part is written, so a failed write leaves nothing behind. Each part file is itself
+written under a temporary name and renamed (:func:`write_part`), so parts written by several
+processes (workers of a cluster, a retried task writing the same part twice) never leave a
+half-written file.
 """
 
 from __future__ import annotations
@@ -247,15 +249,23 @@ def _table_name(path: Path) -> str:
     return name
 
 
+def part_files(folder: Path) -> list[Path]:
+    """The parts of a table folder in order: its ``.parquet`` and ``.csv`` files, hidden ones
+    (a part still being written under a temporary name) left out."""
+    parts = sorted(p for p in folder.iterdir()
+                   if p.suffix in (".parquet", ".csv") and not p.name.startswith("."))
+    if not parts:
+        raise JourneyDataError(f"{folder}: folder holds no .parquet or .csv parts")
+    return parts
+
+
 def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
     """Read one table file (or a folder of parts) and conform it to the schema."""
     path = Path(path)
     if not path.exists():
         raise JourneyDataError(f"{path}: no such file or folder")
     if path.is_dir():
-        parts = sorted(p for p in path.iterdir() if p.suffix in (".parquet", ".csv"))
-        if not parts:
-            raise JourneyDataError(f"{path}: folder holds no .parquet or .csv parts")
+        parts = part_files(path)
         name = table or path.name
         if name not in TABLES:
             raise JourneyDataError(f"{path}: folder name is not a table ({', '.join(TABLES)})")
@@ -269,7 +279,8 @@ def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
     return conform(_read_file(path, name), name, str(path))
 
 
-def _locate(folder: Path, name: str) -> Path:
+def locate(folder: Path, name: str) -> Path:
+    """The file or folder of parts holding table ``name`` in a cohort folder."""
     for cand in (folder / f"{name}.parquet", folder / f"{name}.csv", folder / name):
         if cand.exists():
             return cand
@@ -282,7 +293,7 @@ def read_journeys(folder: str | Path) -> Journeys:
     folder = Path(folder)
     if not folder.is_dir():
         raise JourneyDataError(f"{folder}: not a folder of journey tables")
-    tables = {name: read_table(_locate(folder, name), name) for name in TABLES}
+    tables = {name: read_table(locate(folder, name), name) for name in TABLES}
     j = Journeys(**tables)
     j.validate(str(folder))
     return j
@@ -290,7 +301,15 @@ def read_journeys(folder: str | Path) -> Journeys:
 
 def validate_path(path: str | Path) -> str:
     """Validate a cohort folder or a single table file; return a one-line description."""
+    from journey.parts_io import is_partitioned, iter_parts
+
     path = Path(path)
+    if is_partitioned(path) and path.name not in TABLES:  # one part in memory at a time
+        n = [0, 0, 0, 0]
+        for j in iter_parts(path):
+            n = [n[0] + 1, n[1] + len(j.customers), n[2] + len(j.events), n[3] + len(j.panel)]
+        return (f"{path}: valid ({n[1]} customers, {n[2]} events, {n[3]} panel rows;"
+                f" {n[0]} parts, part k of each table holding the same customers)")
     if path.is_dir() and path.name not in TABLES:
         j = read_journeys(path)
         return (f"{path}: valid ({len(j.customers)} customers, {len(j.events)} events,"

@@ -199,23 +199,32 @@ def metrics(
                        ] = False,
 ) -> None:
     """The metric suite on a folder of tables: what the data support, and why the rest does
-    not apply (e.g. no satisfaction column, no exit reasons, no model state)."""
+    not apply (e.g. no satisfaction column, no exit reasons, no model state).
+
+    A folder of parts (journey simulate --chunk-size) is read one part at a time, whatever its
+    size; the output says which way the metrics were computed."""
     import json
     import math
 
-    from journey.metrics import summarize
+    from journey.metrics import summarize, summarize_parts
+    from journey.parts_io import is_partitioned
     from journey.tables_io import read_journeys
 
-    j = read_journeys(path)
-    rep = summarize(j)
+    if is_partitioned(path):
+        rep = summarize_parts(path)
+        how = f"part by part ({rep.parts:,} parts, one in memory at a time)"
+    else:
+        rep = summarize(read_journeys(path))
+        how = "in memory"
     if as_json:
         values = {k: (None if math.isnan(v) else v if math.isfinite(v) else str(v))
                   for k, v in rep.values.items()}
-        print(json.dumps({"metrics": values, "skipped": rep.skipped}, indent=2))
+        print(json.dumps({"metrics": values, "skipped": rep.skipped,
+                          "computed": how.split(" (")[0], "parts": rep.parts}, indent=2))
         return
     from rich.table import Table
 
-    t = Table(title=f"metrics of {path} ({len(j.customers):,} customers)")
+    t = Table(title=f"metrics of {path} ({rep.prospects:,} customers; computed {how})")
     t.add_column("metric")
     t.add_column("value", justify="right")
     for k, v in rep.values.items():

@@ -1,19 +1,13 @@
 """Breakdown metrics on the journey tables: each takes a ``Journeys`` (or the relevant table)
 and returns a tidy DataFrame or a number. Formulas and references are in each docstring.
 
-:func:`summary` computes the whole suite as one flat ``dict[str, float]``.
+:func:`summary` computes the whole suite as one flat ``dict[str, float]``;
+:func:`summarize_parts` the same suite on a cohort written in parts, one part at a time
+(``docs/big-cohorts.md``).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
-import numpy as np
-import pandas as pd
-
-from journey.errors import JourneyDataError, NoFixedTermError
 from journey.metrics.barriers import (
     barrier_hazard_reduction,
     barrier_hazard_reduction_by_tenure,
@@ -31,6 +25,7 @@ from journey.metrics.partners import (
     loyal_core_share,
     share_of_wallet_over_time,
 )
+from journey.metrics.parts import summarize_parts
 from journey.metrics.platform import dialogue_continuity, reach_by_month, reach_retained
 from journey.metrics.retention import (
     cliff_ratio,
@@ -68,6 +63,7 @@ from journey.metrics.staff import (
     service_means,
     staff_changes_per_year,
 )
+from journey.metrics.suite import Options, SummaryReport, partials, report
 from journey.metrics.value import (
     Economics,
     clv,
@@ -126,6 +122,7 @@ __all__ = [
     "staff_changes_per_year",
     "SummaryReport",
     "summarize",
+    "summarize_parts",
     "summary",
     "survey_scores",
     "survival_curve",
@@ -167,162 +164,20 @@ def summary(journeys: Journeys, k: int = 6, economics: Economics | None = None,
     return summarize(journeys, k, economics, s_threshold, hostage_month).values
 
 
-@dataclass
-class SummaryReport:
-    """The metric suite of one cohort: ``values`` (what the data support) and ``skipped``
-    (metric group → the one-line reason it does not apply to these data)."""
-
-    values: dict[str, float]
-    skipped: dict[str, str] = field(default_factory=dict)
-
-
 def summarize(journeys: Journeys, k: int = 6, economics: Economics | None = None,
               s_threshold: float = 7.0, hostage_month: int = 12) -> SummaryReport:
     """:func:`summary` with the reasons for what it left out (``SummaryReport.skipped``).
 
     Each group of metrics is computed when the data hold its columns; a group whose metric
     refuses (:class:`~journey.schema.JourneyDataError`, naming the column it needs) is
-    skipped with that reason, never computed from a placeholder.
+    skipped with that reason, never computed from a placeholder. Each group is finished from
+    its partial sums and counts (:mod:`journey.metrics.suite`), the same that
+    :func:`summarize_parts` adds over the parts of a cohort too big for memory.
     """
     if not isinstance(journeys, Journeys):
         raise TypeError(f"summary needs a Journeys, got {type(journeys).__name__}")
-    rep = SummaryReport({})
-    groups: list[tuple[str, Callable[[], dict[str, float]]]] = [
-        ("retention", lambda: _retention(journeys)),
-        ("cliff_ratio", lambda: _cliff(journeys)),
-        ("value", lambda: _value(journeys, economics)),
-        ("satisfaction", lambda: _satisfaction(journeys, k)),
-        ("surveys", lambda: _surveys(journeys)),
-        ("segments", lambda: _segments(journeys, s_threshold)),
-        ("competing_risks", lambda: _competing(journeys)),
-        ("model_state", lambda: _model_state(journeys, s_threshold, hostage_month)),
-        ("platform", lambda: _platform(journeys)),
-        ("partners", lambda: _partners(journeys)),
-    ]
-    for name, compute in groups:
-        try:
-            rep.values.update(compute())
-        except _NotApplicable as exc:
-            rep.skipped[name] = str(exc)
-        except (JourneyDataError, NoFixedTermError) as exc:
-            rep.skipped[name] = " ".join(str(exc).split())
-    rep.values = {key: float(v) for key, v in rep.values.items()}
+    opt = Options(k, economics, s_threshold, hostage_month)
+    rep = report(partials(journeys, opt), opt)
+    rep.prospects = len(journeys.customers)
     return rep
 
-
-class _NotApplicable(Exception):
-    """A metric group that does not apply to these data (the message says why)."""
-
-
-def _retention(j: Journeys) -> dict[str, float]:
-    lt = life_table(j)
-    return {"customers": float(lt["at_risk"].iloc[0]) if len(lt) else 0.0,
-            "survival_end": float(lt["survival"].iloc[-1]) if len(lt) else math.nan,
-            "median_lifetime": median_lifetime(j)}
-
-
-def _cliff(j: Journeys) -> dict[str, float]:
-    by_term = cliff_ratio_by_term(j)
-    if by_term.empty:
-        raise _NotApplicable("customers: no fixed contract term (the cliff ratio compares the"
-                             " hazard after a term's end with the hazard during it)")
-    if len(by_term) == 1:
-        return {"cliff_ratio": float(by_term["cliff_ratio"].iloc[0])}
-    return {f"cliff_ratio_{r.term_months}": float(r.cliff_ratio) for r in by_term.itertuples()}
-
-
-def _value(j: Journeys, economics: Economics | None) -> dict[str, float]:
-    out = {"clv": clv(j, economics) if len(life_table(j)) else math.nan}
-    if len(j.customers):
-        out["signed_share"] = signed_share(j)
-        out["value_per_prospect"] = value_per_prospect(j, economics)
-    return out
-
-
-def _satisfaction(j: Journeys, k: int) -> dict[str, float]:
-    p = j.panel
-    if "S" not in p.columns:
-        raise _NotApplicable("panel: no satisfaction column S (S_courtship, S_service, S_gap,"
-                             f" S_drop_{k}, trough_month need monthly satisfaction)")
-    month = p["month"].to_numpy()
-    s = p["S"].to_numpy("float64")
-    return {"S_courtship": _mean(s[month < 0]), "S_service": _mean(s[month >= 0]),
-            "S_gap": courtship_service_gap(p, "S"), f"S_drop_{k}": satisfaction_drop(p, k),
-            "trough_month": float(trough_month(p)) if (month >= 0).any() else math.nan}
-
-
-def _surveys(j: Journeys) -> dict[str, float]:
-    ev = j.events
-    kinds = ev["kind"].astype("object") if "kind" in ev.columns else pd.Series([], dtype=object)
-    answered = ("rating" in ev.columns) and bool(
-        (kinds.isin(["survey", "recommend"]).to_numpy() & ev["rating"].notna().to_numpy()).any())
-    if not answered:
-        raise _NotApplicable("events: no survey answers (csat needs satisfaction ratings, nps"
-                             " the likelihood-to-recommend item)")
-    return {"csat": csat(j), "nps": nps(j)}
-
-
-def _segments(j: Journeys, s_threshold: float) -> dict[str, float]:
-    if "S" not in j.panel.columns:
-        raise _NotApplicable("panel: no satisfaction column S (Jones & Sasser and Dick & Basu"
-                             " segments need each customer's satisfaction)")
-    out: dict[str, float] = {}
-    db = dick_basu_segments(j)
-    for name, seg in (("js", jones_sasser_segments(j, s_threshold)), ("db", db)):
-        for row in segment_shares(seg).itertuples(index=False):
-            out[f"{name}_{row.segment}"] = float(row.share)
-    out["db_unclassified"] = float(db["segment"].isna().mean()) if len(db) else math.nan
-    return out
-
-
-def _competing(j: Journeys) -> dict[str, float]:
-    if "exit_reason" not in j.customers.columns:
-        raise _NotApplicable("customers: no exit_reason column (cumulative incidence by exit"
-                             " reason needs why each customer left)")
-    cif = cumulative_incidence(j)
-    return {f"cif_{reason}": float(cif[reason].iloc[-1]) if len(cif) else math.nan
-            for reason in cif.columns[4:]}
-
-
-def _model_state(j: Journeys, s_threshold: float, hostage_month: int) -> dict[str, float]:
-    p = j.panel
-    cols = set(p.columns)
-    if not {"Q", "E", "F", "P", "M", "h", "h0"} & cols:
-        raise _NotApplicable("panel: no model state (Q, E, F, P, M, h, h0 exist in simulated"
-                             " data only)")
-    month = p["month"].to_numpy()
-    serv = month >= 0
-    out: dict[str, float] = {}
-    if {"Q"} <= cols:
-        out["Q_gap"] = courtship_service_gap(p, "Q")
-    if {"Q", "E"} <= cols:
-        out["D_service"] = _mean(p["Q"].to_numpy()[serv] - p["E"].to_numpy()[serv])
-    if {"F", "P", "M"} <= cols:
-        out["B_service"] = _mean(p["F"].to_numpy()[serv] + p["P"].to_numpy()[serv]
-                                 + p["M"].to_numpy()[serv])
-    if {"h", "h0"} <= cols:
-        out["barrier_hazard_reduction"] = barrier_hazard_reduction(p)
-        out["hostage_share"] = hostage_share(p, hostage_month, s_threshold)
-    return out
-
-
-def _platform(j: Journeys) -> dict[str, float]:
-    ev = j.events
-    if not (ev["kind"] == "platform_exit").to_numpy(dtype=bool, na_value=False).any():
-        raise _NotApplicable("events: no platform exit (reach_retained needs one)")
-    return {"reach_retained": reach_retained(j)}
-
-
-def _partners(j: Journeys) -> dict[str, float]:
-    c = j.customers
-    if "is_partner" not in c.columns or not c["is_partner"].to_numpy(dtype=bool).any():
-        raise _NotApplicable("customers: no partner (share-of-wallet metrics need"
-                             " is_partner)")
-    sow = share_of_wallet_over_time(j)
-    return {"volume_share_end": float(sow["volume_share"].iloc[-1]),
-            "loyal_core_share": loyal_core_share(j)}
-
-
-def _mean(x: np.ndarray) -> float:
-    """Mean of an array, NaN (without a warning) when it is empty."""
-    return float(x.mean()) if x.size else math.nan

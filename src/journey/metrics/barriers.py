@@ -14,10 +14,13 @@ model state (simulated data only); given real data without them the metrics rais
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from journey.errors import ParameterError
+from journey.metrics._partial import Mean
 from journey.metrics._tables import TableLike, service_rows, table
 from journey.schema import require_columns
 
@@ -59,11 +62,19 @@ def barrier_hazard_reduction(data: TableLike) -> float:
     (the same cohort re-run without barriers). Needs the model-only ``h``, ``h0``; ``NaN``
     when ``Σ h0 = 0`` or there are no service months.
     """
+    return hazard_reduction_of(*hazard_sums(data))
+
+
+def hazard_sums(data: TableLike) -> tuple[float, float]:
+    """``(Σ h0, Σ h)`` over the service customer-months (:func:`barrier_hazard_reduction`)."""
     panel = _panel(data, ["h", "h0"], "barrier_hazard_reduction")
-    h0 = panel["h0"].to_numpy("float64").sum()
-    if h0 == 0.0:
-        return float("nan")
-    return float((h0 - panel["h"].to_numpy("float64").sum()) / h0)
+    return float(panel["h0"].to_numpy("float64").sum()), float(
+        panel["h"].to_numpy("float64").sum())
+
+
+def hazard_reduction_of(h0: float, h: float) -> float:
+    """``(Σ h0 − Σ h) / Σ h0``; NaN when ``Σ h0 = 0``."""
+    return math.nan if h0 == 0.0 else (h0 - h) / h0
 
 
 def barrier_hazard_reduction_by_tenure(data: TableLike) -> pd.DataFrame:
@@ -114,15 +125,19 @@ def hostage_share(data: TableLike, month: int = 12, s_threshold: float = 7.0, k:
     customer once: hostages / customers alive at the start of ``month``. Needs the
     model-only ``h``, ``h0``. ``NaN`` when nobody is alive at ``month``.
     """
+    return hostage_counts(data, month, s_threshold, k, mark).value()
+
+
+def hostage_counts(data: TableLike, month: int = 12, s_threshold: float = 7.0, k: int = 12,
+                   mark: float = 0.5) -> Mean:
+    """:func:`hostage_share` as counts: ``Mean(hostages, customers alive at month)``."""
     _check_rule(k, mark)
     if not (isinstance(month, int | np.integer) and month >= 1):
         raise ParameterError(f"month must be a month since signing >= 1 (nobody is at risk in the"
                              f" signing month), got {month!r}")
     panel = _panel(data, ["h", "h0"], "hostage_share", ("S",))
     panel = panel.loc[panel["month"].to_numpy() == month]
-    if len(panel) == 0:
-        return float("nan")
-    return float(_is_hostage(panel, s_threshold, k, mark).mean())
+    return Mean(int(_is_hostage(panel, s_threshold, k, mark).sum()), len(panel))
 
 
 def hostage_share_by_tenure(data: TableLike, s_threshold: float = 7.0, k: int = 12,

@@ -11,11 +11,14 @@ whose reason is empty.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from journey.metrics._tables import need, service_rows
-from journey.schema import EXIT_REASONS, JourneyDataError, Journeys, durations
+from journey.metrics._partial import Addable, BySource, by_source
+from journey.metrics._tables import need
+from journey.schema import EXIT_REASONS, Durations, JourneyDataError, Journeys
 
 UNKNOWN = "unknown"
 
@@ -36,21 +39,44 @@ def _reasons_of_exits(data: Journeys, ids: np.ndarray, what: str) -> np.ndarray:
     return np.where(pd.isna(out), UNKNOWN, out)
 
 
-def _months_at_risk(data: Journeys, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(month, exited, customer_id) per customer-month at risk: the panel's service rows, or,
-    without a panel, months 0 … tenure_months − 1 of each signed customer (exit in the last)."""
-    p = data.panel
-    if "exited" in p.columns and bool((p["month"].to_numpy() >= 0).any()):
-        panel = service_rows(p, what, ("exited",))
-        return (panel["month"].to_numpy().astype(np.int64), panel["exited"].to_numpy(dtype=bool),
-                panel["customer_id"].to_numpy())
-    d = durations(data.customers, what)
-    n = d.last + 1
-    ids = np.repeat(d.ids, n)
-    month = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    last = np.zeros(n.sum(), dtype=bool)
-    last[np.cumsum(n) - 1] = d.exited
-    return month, last, ids
+@dataclass(frozen=True)
+class ReasonCounts(Addable):
+    """``n(t)`` (at_risk) and ``d_k(t)`` (exits, one array per reason found) by month since
+    signing: the counts behind the competing-risk metrics, which add up over parts."""
+
+    at_risk: np.ndarray
+    exits: dict[str, np.ndarray]
+
+
+def _by_reason(month: np.ndarray, reason: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    return {str(r): np.bincount(month[reason == r], minlength=size).astype("int64")
+            for r in pd.unique(reason)}
+
+
+def reason_counts(data: Journeys, both: bool = False) -> BySource[ReasonCounts]:
+    """The counts of :func:`exits_by_reason`: from the panel's service rows when the panel
+    has them, else (or also, with ``both``) from each signed customer's months
+    ``0 … tenure_months − 1`` with the exit in the last (see :class:`BySource`)."""
+    what = "exits_by_reason"
+    if not isinstance(data, Journeys):
+        raise JourneyDataError(
+            f"{what} needs a Journeys (customers.exit_reason gives the reasons),"
+            f" got {type(data).__name__}"
+        )
+
+    def from_panel(panel: pd.DataFrame) -> ReasonCounts:
+        month = panel["month"].to_numpy().astype(np.int64)
+        exited = panel["exited"].to_numpy(dtype=bool)
+        reason = _reasons_of_exits(data, panel["customer_id"].to_numpy()[exited], what)
+        at_risk = np.bincount(month)
+        return ReasonCounts(at_risk, _by_reason(month[exited], reason, at_risk.size))
+
+    def from_customers(d: Durations) -> ReasonCounts:
+        at_risk, _ = d.counts()
+        reason = _reasons_of_exits(data, d.ids[d.exited], what)
+        return ReasonCounts(at_risk, _by_reason(d.last[d.exited], reason, at_risk.size))
+
+    return by_source(data, what, from_panel, from_customers, both)
 
 
 def exits_by_reason(data: Journeys) -> pd.DataFrame:
@@ -60,29 +86,27 @@ def exits_by_reason(data: Journeys) -> pd.DataFrame:
     module docstring for the order). Months nobody was at risk in are left out, as in
     :func:`journey.metrics.life_table`.
     """
-    what = "exits_by_reason"
-    if not isinstance(data, Journeys):
-        raise JourneyDataError(
-            f"{what} needs a Journeys (customers.exit_reason gives the reasons),"
-            f" got {type(data).__name__}"
-        )
-    month, exited, ids = _months_at_risk(data, what)
-    reason = _reasons_of_exits(data, ids[exited], what)
-    found = set(reason.tolist())
+    return exits_by_reason_of(reason_counts(data).pick())
+
+
+def exits_by_reason_of(counts: ReasonCounts) -> pd.DataFrame:
+    """:func:`exits_by_reason` from its counts (of a cohort or of its parts added up)."""
+    found = set(counts.exits)
     reasons = [*EXIT_REASONS, *sorted(found - {*EXIT_REASONS, UNKNOWN})]
     if UNKNOWN in found:
         reasons.append(UNKNOWN)
-    size = int(month.max()) + 1 if month.size else 0
-    at_risk = np.bincount(month, minlength=size)
-    code = pd.Index(reasons).get_indexer(reason)
-    k = len(reasons)
-    d = np.bincount(month[exited] * k + code, minlength=size * k).reshape(size, k)
+    at_risk = counts.at_risk
+    size = at_risk.size
+    d = np.zeros((size, len(reasons)), dtype="int64")
+    for j, r in enumerate(reasons):
+        if r in counts.exits:
+            d[:, j] = counts.exits[r]
     keep = at_risk > 0
     out = pd.DataFrame({"month": np.flatnonzero(keep).astype("int64"),
                         "at_risk": at_risk[keep].astype("int64"),
                         "exits": d[keep].sum(axis=1).astype("int64")})
     for j, r in enumerate(reasons):
-        out[r] = d[keep, j].astype("int64")
+        out[r] = d[keep, j]
     return out
 
 
@@ -138,7 +162,12 @@ def cumulative_incidence(data: Journeys) -> pd.DataFrame:
     risks and multi-state models. *Statistics in Medicine*, 26(11), 2389–2430.
     doi:10.1002/sim.2712
     """
-    counts = exits_by_reason(data)
+    return cumulative_incidence_of(reason_counts(data).pick())
+
+
+def cumulative_incidence_of(counts: ReasonCounts) -> pd.DataFrame:
+    """:func:`cumulative_incidence` from its counts (of a cohort or of its parts added up)."""
+    counts = exits_by_reason_of(counts)
     reasons = counts.columns[3:]
     n = counts["at_risk"].to_numpy("float64")
     s = np.cumprod(1.0 - counts["exits"].to_numpy("float64") / n)

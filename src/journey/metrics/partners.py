@@ -8,24 +8,28 @@ When the cohort has no partners, every signed customer counts as a partner of vo
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from journey.errors import ParameterError
+from journey.metrics._partial import Addable
 from journey.metrics._tables import TableLike, need, service_rows, table
 from journey.schema import JourneyDataError, Journeys
 
 
-def _partner_rows(data: TableLike, what: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Service rows of the partners and their volumes (1 without a customers table)."""
+def _partner_rows(data: TableLike, what: str, partners_only: bool = False
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Service rows of the partners and their volumes (1 without a customers table); every
+    signed customer when there is no partner, unless ``partners_only``."""
     panel = service_rows(table(data, "panel", what), what, ("share_of_wallet", "exited"))
     if not isinstance(data, Journeys):
         return panel, np.ones(len(panel))
     c = data.customers
     need(c, ["customer_id", "is_partner", "volume"], "customers", what)
     partner = c["is_partner"].to_numpy(dtype=bool)
-    if partner.any():
+    if partner.any() or partners_only:
         c = c.loc[partner]
         panel = panel.loc[np.isin(panel["customer_id"].to_numpy(), c["customer_id"].to_numpy())]
     vol = pd.Series(c["volume"].to_numpy("float64"), index=c["customer_id"].to_numpy())
@@ -49,25 +53,47 @@ def share_of_wallet_over_time(data: TableLike) -> pd.DataFrame:
 
     Returns columns month, n, mean_share, volume_share.
     """
-    panel, vol = _partner_rows(data, "share_of_wallet_over_time")
+    return wallet_of(wallet_sums(data))
+
+
+@dataclass(frozen=True)
+class WalletSums(Addable):
+    """Per month since signing, over the partners in the panel: their number ``n``, ``Σ sow``,
+    ``Σ v``, ``Σ v·sow``, and the exits ``Σ exited``, ``Σ v·exited``."""
+
+    n: np.ndarray
+    sow: np.ndarray
+    volume: np.ndarray
+    volume_sow: np.ndarray
+    exits: np.ndarray
+    volume_exits: np.ndarray
+
+
+def wallet_sums(data: TableLike, partners_only: bool = False) -> WalletSums:
+    """The sums of :func:`share_of_wallet_over_time` (partners only, even when there are none
+    in these data, with ``partners_only``: a part of a cohort that has partners elsewhere)."""
+    panel, vol = _partner_rows(data, "share_of_wallet_over_time", partners_only)
     month = panel["month"].to_numpy().astype(np.int64)
-    if month.size == 0:
-        return pd.DataFrame({"month": pd.Series([], dtype="int64"), "n": [], "mean_share": [],
-                             "volume_share": []})
     sow = panel["share_of_wallet"].to_numpy("float64")
     ex = panel["exited"].to_numpy(dtype=bool)
-    size = int(month.max()) + 1
-    n = np.bincount(month, minlength=size).astype("float64")
-    s = np.bincount(month, weights=sow, minlength=size)
-    v = np.bincount(month, weights=vol, minlength=size)
-    vs = np.bincount(month, weights=vol * sow, minlength=size)
+    return WalletSums(np.bincount(month), np.bincount(month, weights=sow),
+                      np.bincount(month, weights=vol), np.bincount(month, weights=vol * sow),
+                      np.bincount(month, weights=ex), np.bincount(month, weights=vol * ex))
+
+
+def wallet_of(sums: WalletSums) -> pd.DataFrame:
+    """:func:`share_of_wallet_over_time` from its sums (of a cohort or of its parts)."""
+    if sums.n.size == 0:
+        return pd.DataFrame({"month": pd.Series([], dtype="int64"), "n": [], "mean_share": [],
+                             "volume_share": []})
+    n = sums.n.astype("float64")
     # partners gone before t: exits in months < t
-    gone_n = np.r_[0.0, np.cumsum(np.bincount(month, weights=ex, minlength=size))[:-1]]
-    gone_v = np.r_[0.0, np.cumsum(np.bincount(month, weights=vol * ex, minlength=size))[:-1]]
+    gone_n = np.r_[0.0, np.cumsum(sums.exits)[:-1]]
+    gone_v = np.r_[0.0, np.cumsum(sums.volume_exits)[:-1]]
     keep = n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_share = s / (n + gone_n)
-        vol_share = vs / (v + gone_v)
+        mean_share = sums.sow / (n + gone_n)
+        vol_share = sums.volume_sow / (sums.volume + gone_v)
     return pd.DataFrame({"month": np.flatnonzero(keep).astype("int64"),
                          "n": (n + gone_n)[keep].astype("int64"),
                          "mean_share": mean_share[keep], "volume_share": vol_share[keep]})

@@ -4,10 +4,14 @@ platform's dialogue continues on the firm's own channels (``panel.platform_share
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from journey.errors import ParameterError
+from journey.metrics._partial import Addable
 from journey.metrics._tables import TableLike, need, table
 from journey.schema import JourneyDataError, Journeys
 
@@ -36,23 +40,28 @@ def reach_by_month(data: TableLike) -> pd.DataFrame:
     return pd.DataFrame({"month": months, "n": n, "reachable_share": hits / n})
 
 
-def _exit_months(data: TableLike, exit_month: int | None, ids: np.ndarray) -> np.ndarray:
-    """The month of the firm's platform exit for each row's customer (float, NaN if none)."""
+NO_EXIT = ("events: reach_retained found no 'platform_exit' event; pass exit_month or use a"
+           " cohort where the firm leaves a platform")
+
+
+def _exit_months(data: TableLike, exit_month: int | None, ids: np.ndarray,
+                 required: bool = True) -> tuple[np.ndarray, int]:
+    """The month of the firm's platform exit for each row's customer (float, NaN if none) and
+    the number of platform exits (events; one for all with ``exit_month``). Raises when
+    there is none and ``required``."""
     if exit_month is not None:
-        return np.full(len(ids), float(int(exit_month)))
+        return np.full(len(ids), float(int(exit_month))), 1
     if not isinstance(data, Journeys):
         raise ParameterError("exit_month is needed when data is a panel DataFrame (no events"
                              " table)")
     ev = data.events
     need(ev, ["customer_id", "month", "kind"], "events", "reach_retained")
     is_exit = (ev["kind"] == "platform_exit").to_numpy(dtype=bool, na_value=False)
-    if not is_exit.any():
-        raise JourneyDataError(
-            "events: reach_retained found no 'platform_exit' event; pass exit_month or use a"
-            " cohort where the firm leaves a platform"
-        )
+    if required and not is_exit.any():
+        raise JourneyDataError(NO_EXIT)
     e = ev.loc[is_exit]
-    return e["month"].groupby(e["customer_id"]).min().reindex(ids).to_numpy("float64")
+    mi = e["month"].groupby(e["customer_id"]).min().reindex(ids).to_numpy("float64")
+    return mi, int(is_exit.sum())
 
 
 def _at(p: dict[str, np.ndarray], mi: np.ndarray, shift: int, column: str
@@ -71,17 +80,37 @@ def reach_retained(data: TableLike, exit_month: int | None = None, after: int = 
     out), so the ratio is the share of the reach before the exit that survives it. ``NaN``
     when nobody was reachable before.
     """
+    reach = reach_counts(data, exit_month, after)
+    if not reach.exits:
+        raise JourneyDataError(NO_EXIT)
+    return reach.value()
+
+
+@dataclass(frozen=True)
+class ReachCounts(Addable):
+    """The sums of :func:`reach_retained` (``after`` over ``before``) and the number of
+    platform exits seen (every customer's when ``exit_month`` is given)."""
+
+    after: int = 0
+    before: int = 0
+    exits: int = 0
+
+    def value(self) -> float:
+        return self.after / self.before if self.before else math.nan
+
+
+def reach_counts(data: TableLike, exit_month: int | None = None, after: int = 0
+                 ) -> ReachCounts:
+    """:func:`reach_retained` as counts (a cohort without a platform exit counts none)."""
     if after < 0:
         raise ParameterError(f"after must be a number of months >= 0, got {after}")
     p = _service_columns(data, "reach_retained", ("reachable",))
-    mi = _exit_months(data, exit_month, p["customer_id"])
+    mi, exits = _exit_months(data, exit_month, p["customer_id"], required=False)
     ids_b, r_b = _at(p, mi, -1, "reachable")
     ids_a, r_a = _at(p, mi, after, "reachable")
     both = np.intersect1d(ids_b, ids_a)
-    denom = r_b[np.isin(ids_b, both)].astype(bool).sum()
-    if denom == 0:
-        return float("nan")
-    return float(r_a[np.isin(ids_a, both)].astype(bool).sum() / denom)
+    return ReachCounts(int(r_a[np.isin(ids_a, both)].astype(bool).sum()),
+                       int(r_b[np.isin(ids_b, both)].astype(bool).sum()), exits)
 
 
 def dialogue_continuity(data: TableLike, exit_month: int | None = None, k: int = 0) -> float:
@@ -108,7 +137,7 @@ def dialogue_continuity(data: TableLike, exit_month: int | None = None, k: int =
     if not (isinstance(k, int | np.integer) and k >= 0):
         raise ParameterError(f"k must be a whole number of months >= 0, got {k!r}")
     p = _service_columns(data, "dialogue_continuity", ("reachable", "platform_share"))
-    mi = _exit_months(data, exit_month, p["customer_id"])
+    mi, _ = _exit_months(data, exit_month, p["customer_id"])
     last = int(p["month"].max()) if p["month"].size else -1
     need_month = int(np.nanmax(mi)) + k if np.isfinite(mi).any() else k
     if need_month > last:

@@ -10,13 +10,43 @@ holds a row for ``t`` (alive at the month's start) and exits in ``t`` when that 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from journey.errors import JourneyDataError, NoFixedTermError, ParameterError
+from journey.metrics._partial import Addable, BySource, by_source
 from journey.metrics._tables import TableLike, need, service_rows, table
-from journey.schema import Journeys, durations
+from journey.schema import Durations, Journeys
+
+
+@dataclass(frozen=True)
+class MonthCounts(Addable):
+    """``at_risk(t)`` and ``exits(t)`` for months since signing ``t = 0 … len − 1``: the
+    counts behind the life table, which add up over the parts of a cohort."""
+
+    at_risk: np.ndarray
+    exits: np.ndarray
+
+
+def _panel_counts(panel: pd.DataFrame) -> MonthCounts:
+    month = panel["month"].to_numpy().astype(np.int64)
+    return MonthCounts(np.bincount(month),
+                       np.bincount(month, weights=panel["exited"].to_numpy(dtype=bool)))
+
+
+def _duration_counts(d: Durations) -> MonthCounts:
+    return MonthCounts(*d.counts())
+
+
+def life_counts(data: TableLike, both: bool = False) -> BySource[MonthCounts]:
+    """The counts of :func:`life_table` (from the panel, and from the customers' durations
+    when the panel has no service rows or ``both`` is set: see :class:`BySource`)."""
+    if not isinstance(data, Journeys):
+        panel = service_rows(table(data, "panel", "life_table"), "life_table", ("exited",))
+        return BySource(_panel_counts(panel))
+    return by_source(data, "life_table", _panel_counts, _duration_counts, both)
 
 
 def life_table(data: TableLike) -> pd.DataFrame:
@@ -36,13 +66,13 @@ def life_table(data: TableLike) -> pd.DataFrame:
     Returns columns month, at_risk, exits, hazard, survival for months 0 … last month observed
     (an empty frame when nobody was observed in service).
     """
-    if isinstance(data, Journeys) and not _has_service_panel(data.panel):
-        at_risk, exits = durations(data.customers, "life_table").counts()
-    else:
-        panel = service_rows(table(data, "panel", "life_table"), "life_table", ("exited",))
-        month = panel["month"].to_numpy().astype(np.int64)
-        at_risk = np.bincount(month)
-        exits = np.bincount(month, weights=panel["exited"].to_numpy(dtype=bool))
+    return life_table_of(life_counts(data).pick())
+
+
+def life_table_of(counts: MonthCounts) -> pd.DataFrame:
+    """The life table of :func:`life_table` from its counts (of a cohort or of its parts
+    added up): months nobody was at risk in are left out."""
+    at_risk, exits = counts.at_risk, counts.exits
     if at_risk.size == 0:
         return pd.DataFrame({"month": pd.Series([], dtype="int64"), "at_risk": [], "exits": [],
                              "hazard": [], "survival": []})
@@ -54,10 +84,6 @@ def life_table(data: TableLike) -> pd.DataFrame:
     return pd.DataFrame({"month": t.astype("int64"), "at_risk": n.astype("int64"),
                          "exits": d.astype("int64"), "hazard": h,
                          "survival": np.cumprod(1.0 - h)})
-
-
-def _has_service_panel(panel: pd.DataFrame) -> bool:
-    return "exited" in panel.columns and bool((panel["month"].to_numpy() >= 0).any())
 
 
 def survival_curve(data: TableLike) -> pd.DataFrame:
@@ -84,7 +110,11 @@ def median_lifetime(data: TableLike) -> float:
     stays above one half over the observed months (not reached), as lifelines reports it;
     ``NaN`` when there is no service month at all.
     """
-    lt = life_table(data)
+    return median_of(life_table(data))
+
+
+def median_of(lt: pd.DataFrame) -> float:
+    """:func:`median_lifetime` from a life table."""
     if lt.empty:
         return math.nan
     hit = np.flatnonzero(lt["survival"].to_numpy() <= 0.5)
@@ -129,14 +159,36 @@ def cliff_ratio_by_term(data: Journeys, before: tuple[int, int] | None = None,
     """
     if not isinstance(data, Journeys):
         raise JourneyDataError("cliff_ratio_by_term needs a Journeys (customers hold the terms)")
+    return cliff_table(term_counts(data), before, after)
+
+
+@dataclass(frozen=True)
+class TermCounts(Addable):
+    """The signed customers on one contract term and the counts of their life table."""
+
+    customers: int
+    life: BySource[MonthCounts]
+
+
+def term_counts(data: Journeys, both: bool = False) -> dict[int, TermCounts]:
+    """Per positive contract term T: :class:`TermCounts` of the signed customers on T."""
     c = data.customers
-    rows = []
+    out = {}
     for T in fixed_terms(data):
         ids = c.loc[data.signed() & (c["term_months"].to_numpy() == T), "customer_id"]
+        out[int(T)] = TermCounts(len(ids), life_counts(data.only(ids.to_numpy()), both))
+    return out
+
+
+def cliff_table(terms: dict[int, TermCounts], before: tuple[int, int] | None = None,
+                after: tuple[int, int] | None = None) -> pd.DataFrame:
+    """:func:`cliff_ratio_by_term` from the counts of each term."""
+    rows = []
+    for T in sorted(terms):
         # a 1-month term has no month inside it after the signing month: no default window
         ratio = (math.nan if T < 2 and before is None
-                 else cliff_ratio(data.only(ids.to_numpy()), int(T), before, after))
-        rows.append({"term_months": int(T), "customers": len(ids), "cliff_ratio": ratio})
+                 else _cliff_of(life_table_of(terms[T].life.pick()), T, before, after))
+        rows.append({"term_months": T, "customers": terms[T].customers, "cliff_ratio": ratio})
     return pd.DataFrame(rows, columns=["term_months", "customers", "cliff_ratio"])
 
 
@@ -184,15 +236,21 @@ def cliff_ratio(data: TableLike, term_months: int | None = None,
     if before is None and T < 2:
         raise ParameterError("cliff_ratio: a 1-month term has no month inside the term after"
                              " month 0; pass before=(first, last)")
-    b = _window(before, (1, T - 1), "before")
-    a = _window(after, (T, T), "after")
     on: TableLike = table(data, "panel", "cliff_ratio")
     if isinstance(data, Journeys):
         on = data
         if term_months is None:
             c = data.customers
             on = data.only(c.loc[c["term_months"].to_numpy() == T, "customer_id"].to_numpy())
-    hazard = life_table(on).set_index("month")["hazard"]
+    return _cliff_of(life_table(on), T, before, after)
+
+
+def _cliff_of(lt: pd.DataFrame, T: int, before: tuple[int, int] | None,  # noqa: N803
+              after: tuple[int, int] | None) -> float:
+    """:func:`cliff_ratio` from the life table of the customers on term T."""
+    b = _window(before, (1, T - 1), "before")
+    a = _window(after, (T, T), "after")
+    hazard = lt.set_index("month")["hazard"]
     h_before, h_after = hazard.reindex(b), hazard.reindex(a)
     if h_before.isna().any() or h_after.isna().any():
         return float("nan")

@@ -8,11 +8,15 @@ a share of an empty set is undefined, and ``NaN`` (not 0) keeps that visible.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from journey.errors import ParameterError
+from journey.metrics._partial import Addable, Mean
 from journey.metrics._tables import (
     TableLike,
     in_phase_order,
@@ -77,14 +81,6 @@ def satisfaction_by_month(data: TableLike, level: float = 0.95) -> pd.DataFrame:
     return out.rename_axis("month").reset_index()
 
 
-def _shares(rating: np.ndarray) -> tuple[float, float, float]:
-    """(share ≥ 9, share ≤ 6, n) of an array of ratings."""
-    n = rating.size
-    if n == 0:
-        return np.nan, np.nan, 0.0
-    return float(np.mean(rating >= 9)), float(np.mean(rating <= 6)), float(n)
-
-
 def top_box_threshold(scale: tuple[float, float] = (0.0, 10.0)) -> float:
     """The CSAT cut-off of a rating scale ``(lo, hi)``: ``lo + ¾·(hi − lo)``.
 
@@ -130,6 +126,12 @@ def csat(data: TableLike, threshold: float | None = None, phase: str | None = "s
     American Customer Satisfaction Index: Nature, purpose, and findings. *Journal of
     Marketing*, 60(4), 7–18. doi:10.2307/1251898
     """
+    return csat_counts(data, threshold, phase, scale).value()
+
+
+def csat_counts(data: TableLike, threshold: float | None = None, phase: str | None = "service",
+                scale: tuple[float, float] = (0.0, 10.0)) -> Mean:
+    """:func:`csat` as counts: ``Mean(#{rating ≥ threshold}, #{answered surveys})``."""
     cut = top_box_threshold(scale) if threshold is None else float(threshold)
     events = table(data, "events", "csat")
     r = _in_phase(survey_ratings(events, "csat"), events, phase, "csat")["rating"]
@@ -141,7 +143,7 @@ def csat(data: TableLike, threshold: float | None = None, phase: str | None = "s
             f"events: column 'rating': csat found answer {r[bad][0]:g} outside scale"
             f" [{lo:g}, {hi:g}]; expected ratings on the scale passed as scale"
         )
-    return float(np.mean(r >= cut)) if r.size else float("nan")
+    return Mean(int((r >= cut).sum()), int(r.size))
 
 
 def _in_phase(answers: pd.DataFrame, events: pd.DataFrame, phase: str | None,
@@ -162,11 +164,30 @@ def nps(data: TableLike, phase: str | None = "service") -> float:
     ``phase`` (default ``service``: customers, not prospects; ``None`` for all). ``NaN`` when
     nobody answered the item: a satisfaction rating is not a recommendation and is not used.
     """
+    return nps_counts(data, phase).value()
+
+
+@dataclass(frozen=True)
+class NpsCounts(Addable):
+    """Promoters (answers 9–10), detractors (0–6) and all answers to the recommend item."""
+
+    promoters: int = 0
+    detractors: int = 0
+    n: int = 0
+
+    def value(self) -> float:
+        """``100·(promoters/n − detractors/n)``; NaN without answers."""
+        if self.n == 0:
+            return math.nan
+        return 100.0 * (self.promoters / self.n - self.detractors / self.n)
+
+
+def nps_counts(data: TableLike, phase: str | None = "service") -> NpsCounts:
+    """:func:`nps` as counts."""
     events = table(data, "events", "nps")
     rec = _in_phase(survey_ratings(events, "nps", kind="recommend"), events, phase, "nps")
     r = rec["rating"].to_numpy("float64")
-    promoters, detractors, _ = _shares(r)
-    return 100.0 * (promoters - detractors)
+    return NpsCounts(int((r >= 9).sum()), int((r <= 6).sum()), int(r.size))
 
 
 def survey_scores(data: TableLike, by: str = "phase", threshold: float = 8.0) -> pd.DataFrame:
@@ -233,6 +254,11 @@ def courtship_service_gap(data: TableLike, column: str = "Q", k: int | None = No
     marriage" breakdown; disconfirmation in Oliver 1980). ``NaN`` when the panel has no
     courtship rows or no service rows in the window.
     """
+    return gap_of(*gap_sums(data, column, k))
+
+
+def gap_sums(data: TableLike, column: str = "Q", k: int | None = None) -> tuple[Mean, Mean]:
+    """The two means of :func:`courtship_service_gap` as sums: before and after signing."""
     panel = table(data, "panel", "courtship_service_gap")
     if column in ("E", "Q", "D", "R"):
         require_columns(panel, [column], "panel", "courtship_service_gap")
@@ -241,11 +267,15 @@ def courtship_service_gap(data: TableLike, column: str = "Q", k: int | None = No
         raise ParameterError(f"k must be a positive number of months or None, got {k}")
     month = panel["month"].to_numpy()
     x = panel[column].to_numpy("float64")
-    before = x[month < 0]
     after = x[(month >= 0) & (month < k)] if k is not None else x[month >= 0]
-    if before.size == 0 or after.size == 0:
-        return float("nan")
-    return float(before.mean() - after.mean())
+    return Mean.of(x[month < 0]), Mean.of(after)
+
+
+def gap_of(before: Mean, after: Mean) -> float:
+    """``mean before − mean after``; NaN when either side is empty."""
+    if before.n == 0 or after.n == 0:
+        return math.nan
+    return before.value() - after.value()
 
 
 def satisfaction_drop(data: TableLike, k: int = 6) -> float:
@@ -256,6 +286,11 @@ def satisfaction_drop(data: TableLike, k: int = 6) -> float:
     out). Positive means satisfaction fell after signing (the honeymoon effect; Oliver 1980).
     ``NaN`` when no customer is present at both months.
     """
+    return drop_sums(data, k).value()
+
+
+def drop_sums(data: TableLike, k: int = 6) -> Mean:
+    """:func:`satisfaction_drop` as a sum and a count over the customers at months 0 and k."""
     if k < 1:
         raise ParameterError(f"k must be a positive number of months, got {k}")
     panel = service_rows(table(data, "panel", "satisfaction_drop"), "satisfaction_drop", ("S",))
@@ -265,9 +300,7 @@ def satisfaction_drop(data: TableLike, k: int = 6) -> float:
     atk = pd.Series(panel["S"].to_numpy("float64")[month == k],
                     index=panel["customer_id"].to_numpy()[month == k])
     both = at0.index.intersection(atk.index)
-    if len(both) == 0:
-        return float("nan")
-    return float((at0.loc[both] - atk.loc[both]).mean())
+    return Mean.of((at0.loc[both] - atk.loc[both]).to_numpy())
 
 
 def trough_month(data: TableLike, max_month: int | None = None, min_customers: int = 1) -> int:
@@ -277,14 +310,33 @@ def trough_month(data: TableLike, max_month: int | None = None, min_customers: i
     ``min_customers`` customers (thin tails are noise); ties go to the earliest month. Raises
     :class:`JourneyDataError` when no month qualifies.
     """
-    panel = service_rows(table(data, "panel", "trough_month"), "trough_month", ("S",))
-    g = panel["S"].groupby(panel["month"]).agg(["mean", "count"])
-    g = g[g["count"] >= min_customers]
+    return trough_of(month_sums(data, "S"), max_month, min_customers)
+
+
+@dataclass(frozen=True)
+class MonthSums(Addable):
+    """Sum and count of a panel column per service month ``t = 0 … len − 1``."""
+
+    total: np.ndarray
+    n: np.ndarray
+
+
+def month_sums(data: TableLike, column: str = "S") -> MonthSums:
+    """Per service month: the sum of ``column`` and the number of customers in the panel."""
+    panel = service_rows(table(data, "panel", "trough_month"), "trough_month", (column,))
+    month = panel["month"].to_numpy().astype(np.int64)
+    return MonthSums(np.bincount(month, weights=panel[column].to_numpy("float64")),
+                     np.bincount(month))
+
+
+def trough_of(sums: MonthSums, max_month: int | None = None, min_customers: int = 1) -> int:
+    """:func:`trough_month` from the sums by month: the first month of the lowest mean."""
+    month = np.flatnonzero(sums.n >= max(min_customers, 1))
     if max_month is not None:
-        g = g[g.index <= max_month]
-    if g.empty:
+        month = month[month <= max_month]
+    if month.size == 0:
         raise JourneyDataError(
             f"panel: trough_month found no service month (month >= 0) with at least"
             f" {min_customers} customer(s)"
         )
-    return int(g["mean"].idxmin())
+    return int(month[np.argmin(sums.total[month] / sums.n[month])])

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from journey.errors import ParameterError
+from journey.metrics._partial import Mean
 from journey.metrics._tables import TableLike, need
 from journey.metrics.retention import life_table
 from journey.schema import JourneyDataError, Journeys
@@ -107,12 +108,22 @@ def _margin(data: TableLike, econ: Economics, margin: float | None) -> float:
         return float(margin)
     if not isinstance(data, Journeys):
         raise ParameterError("margin is needed when data is a panel DataFrame (no customers.price)")
+    return econ.margin(mean_price(price_sum(data)))
+
+
+def price_sum(data: Journeys) -> Mean:
+    """Sum and count of ``customers.price`` over the signed customers (their mean price is
+    :func:`clv`'s); raises when the customers table has no price."""
     c = data.customers
     need(c, ["price"], "customers", "clv (or pass margin=)")
-    price = c.loc[data.signed(), "price"].to_numpy("float64")
-    if price.size == 0:
+    return Mean.of(c.loc[data.signed(), "price"].to_numpy("float64"))
+
+
+def mean_price(price: Mean) -> float:
+    """The mean monthly price of the signed customers from :func:`price_sum`."""
+    if price.n == 0:
         raise JourneyDataError("customers: clv found no signed customer to take a price from")
-    return econ.margin(float(price.mean()))
+    return price.value()
 
 
 def _observed(lt: pd.DataFrame) -> int:
@@ -215,15 +226,21 @@ def clv(data: TableLike, economics: Economics | None = None, *, margin: float | 
     """
     econ = _economics(economics)
     lt = life_table(data)
+    _horizon(lt, horizon)  # checked before the price is read
+    return clv_of(lt, _margin(data, econ, margin), econ.discount, horizon, residual)
+
+
+def clv_of(lt: pd.DataFrame, m: float, discount: float, horizon: int | None = None,
+           residual: Residual = None) -> float:
+    """:func:`clv` from the life table and the margin per customer-month ``m``."""
     H = _horizon(lt, horizon)
     s = _survival_start(lt, H)
-    m = _margin(data, econ, margin)
-    value = float(_terms(s[:H], m, econ.discount)["value"].sum())
+    value = float(_terms(s[:H], m, discount)["value"].sum())
     if residual is None:
         return value
     if residual != "sbg":
         raise ParameterError(f"residual must be None or 'sbg', got {residual!r}")
-    return value + sbg_residual(s, m, econ.discount)
+    return value + sbg_residual(s, m, discount)
 
 
 def signed_share(data: Journeys) -> float:
@@ -235,10 +252,14 @@ def signed_share(data: Journeys) -> float:
     if not isinstance(data, Journeys):
         raise JourneyDataError("value per prospect needs a Journeys (customers.signed counts the"
                                f" prospects), got {type(data).__name__}")
-    c = data.customers
-    if len(c) == 0:
+    return signed_share_of(int(data.signed().sum()), len(data.customers))
+
+
+def signed_share_of(signed: int, prospects: int) -> float:
+    """:func:`signed_share` from the two counts."""
+    if prospects == 0:
         raise JourneyDataError("customers: value_per_prospect found no prospects")
-    return float(data.signed().mean())
+    return signed / prospects
 
 
 def value_per_prospect(data: Journeys, economics: Economics | None = None, *,
