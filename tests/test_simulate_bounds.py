@@ -30,9 +30,11 @@ def test_bad_sizes_are_parameter_errors(kwargs, needle):
 
 
 def test_the_chunk_bound_suggests_a_chunk_size_that_fits():
-    with pytest.raises(ParameterError, match=r"chunk_size <= 135_135 at 36 months"):
+    """The suggestion is a whole number of blocks (the chunk is rounded down to blocks)."""
+    with pytest.raises(ParameterError, match=r"chunk_size <= 135_000 at 36 months"):
         Cohort(10**7, 36, 0, 10**6)
-    Cohort(10**7, 36, 0, MAX_CHUNK_CELLS // 37)  # the suggested size passes
+    Cohort(10**7, 36, 0, 135_000)  # the suggested size passes
+    Cohort(10**7, 36, 0, MAX_CHUNK_CELLS // 37)  # 135_135 is 135 blocks too
 
 
 def test_a_small_cohort_may_have_a_large_chunk_size():
@@ -63,12 +65,10 @@ def test_simulate_refuses_a_cohort_whose_tables_would_not_fit(monkeypatch):
     assert "--chunk-size" in msg
 
 
-def test_streams_spawned_one_by_one_equal_a_spawned_list():
-    """simulate_chunks spawns each chunk's stream lazily; the cohort must not change."""
-    sc = load_preset("subscription")
-    parts = list(simulate_chunks(sc, 90, 4, 7, chunk_size=30))
-    root = np.random.SeedSequence(7).spawn(3)
-    from journey.simulate.engine import Buffers, run_chunk
-
-    first = run_chunk(sc, 30, 4, np.random.default_rng(root[2]), 60, Buffers())()
-    assert first.customers.equals(parts[2].customers)
+def test_block_streams_made_one_by_one_equal_a_spawned_list():
+    """Each block's stream is made when it is needed (no list of n_blocks seed sequences in
+    memory); it must equal SeedSequence(seed).spawn(n_blocks)[b]."""
+    cohort = Cohort(5_500, 4, 7, 2_000)
+    spawned = np.random.SeedSequence(7).spawn(cohort.n_blocks)
+    for b in range(cohort.n_blocks):
+        assert (cohort.stream(b).random(5) == np.random.default_rng(spawned[b]).random(5)).all()

@@ -402,14 +402,20 @@ def _build(plan: RunPlan, stage: Path, timeout: float | None, show_code: bool, s
     target = plan.run_dir if error is None else plan.failed_dir
     if error is not None or force:
         staging.promote(stage, target, plan.study_dir)
-    elif not staging.promote(stage, target, plan.study_dir, keep_existing=lambda: (
-            cache.cached_manifest(plan.study_dir, plan.key) is not None)):
+    elif not _promote_first(stage, plan):
         # the same run finished first elsewhere (a lost worker's task recomputed on a cluster,
         # or two sweeps at once): the first one is kept, this copy was discarded
         status = "cached"
         manifest = cache.cached_manifest(plan.study_dir, plan.key) or manifest
         metrics = cache.metrics_of(target)
     return status, target, metrics, manifest, error
+
+
+def _promote_first(stage: Path, plan: RunPlan) -> bool:
+    """Promote a good run unless a good run of the same cache key is already there (then
+    ``stage`` is discarded and False returned): the first to finish wins."""
+    return staging.promote(stage, plan.run_dir, plan.study_dir, keep_existing=lambda: (
+        cache.cached_manifest(plan.study_dir, plan.key) is not None))
 
 
 def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = None,
