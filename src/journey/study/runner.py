@@ -22,6 +22,7 @@ import shutil
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -413,9 +414,15 @@ def _build(plan: RunPlan, stage: Path, timeout: float | None, show_code: bool, s
 
 def _promote_first(stage: Path, plan: RunPlan) -> bool:
     """Promote a good run unless a good run of the same cache key is already there (then
-    ``stage`` is discarded and False returned): the first to finish wins."""
-    return staging.promote(stage, plan.run_dir, plan.study_dir, keep_existing=lambda: (
-        cache.cached_manifest(plan.study_dir, plan.key) is not None))
+    ``stage`` is discarded and False returned): the first to finish wins. A damaged run there
+    was already reported when the cache was consulted, so it is replaced without a second
+    warning."""
+    def good() -> bool:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cache.DamagedRunWarning)
+            return cache.cached_manifest(plan.study_dir, plan.key) is not None
+
+    return staging.promote(stage, plan.run_dir, plan.study_dir, keep_existing=good)
 
 
 def execute_plan(plan: RunPlan, force: bool = False, timeout: float | None = None,
