@@ -29,12 +29,27 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
 
+BUSY: dict[float, float] = {}  # wall time of a sweep -> cores busy on average during it
+
+
+def busy_jiffies() -> int | None:
+    """Busy CPU time of the whole machine so far (Linux /proc/stat, in clock ticks)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+
+
 def sweep(args: list[str], study: str, grid: Path, reports: Path, params: list[str]) -> float:
     cmd = [sys.executable, "-c", "from journey.cli import main; main()", "sweep", study,
            "--grid", str(grid), "--reports", str(reports), *params, *args]
-    t0 = time.perf_counter()
+    j0, t0 = busy_jiffies(), time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - t0
+    j1 = busy_jiffies()
+    if j0 is not None and j1 is not None:
+        BUSY[wall] = (j1 - j0) / os.sysconf("SC_CLK_TCK") / wall
     if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
     return wall
@@ -86,6 +101,7 @@ def main() -> None:
                            ("local -j 2", local(2)), ("dask, 2 workers", dask(2))):
             walls[label] = run(tmp / f"reports-{len(walls)}")
             print(f"  {label:16s} {walls[label]:7.1f} s", flush=True)
+        busy = {label: BUSY.get(wall, float("nan")) for label, wall in walls.items()}
         summaries = {label: next((tmp / f"reports-{i}").glob("*/sweeps/*/summary.csv"))
                      .read_text() for i, label in enumerate(walls)}
     same = "identical" if len(set(summaries.values())) == 1 else "DIFFER"
@@ -93,15 +109,21 @@ def main() -> None:
     local_ratio = walls["local -j 1"] / walls["local -j 2"]
     print(f"\nsweep of {args.runs} runs of {args.study} ({' '.join(params[1::2])}); wall clock"
           " of journey sweep incl. process start")
-    print(f"  {'':16s} {'wall s':>8s} {'runs/min':>9s} {'throughput vs local -j 1':>25s}")
+    print(f"  {'':16s} {'wall s':>8s} {'runs/min':>9s} {'throughput vs local -j 1':>25s}"
+          f" {'cores busy':>11s}")
     for label, wall in walls.items():
         print(f"  {label:16s} {wall:8.1f} {60 * args.runs / wall:9.2f} "
-              f"{walls['local -j 1'] / wall:24.2f}x")
+              f"{walls['local -j 1'] / wall:24.2f}x {busy[label]:11.2f}")
     print(f"  dask 2 workers / 1 worker: {dask_ratio:.2f}x throughput, goal >= 1.7x  "
           f"{'OK' if dask_ratio >= 1.7 else 'MISSED'}")
     print(f"  local -j 2 / -j 1:         {local_ratio:.2f}x throughput (the baseline's scaling)")
     print(f"  dask 2 workers / local -j 2: {walls['local -j 2'] / walls['dask, 2 workers']:.2f}x")
     print(f"  summary.csv of the four sweeps: {same}")
+    one, two = (busy[k] * walls[k] for k in ("dask, 1 worker", "dask, 2 workers"))
+    print(f"  CPU time of the machine: {one:.0f} core-s with 1 worker, {two:.0f} core-s with 2"
+          f" ({two / one - 1:+.0%}); with 2 workers the cores are {busy['dask, 2 workers']:.2f}"
+          f" of {os.cpu_count()} busy, so the ratio is bounded by the cores and by how much two"
+          " runs side by side slow each other down (shared caches, the host's CPU threads)")
     if same != "identical":
         first = summaries["local -j 1"].splitlines()
         for label, text in summaries.items():
