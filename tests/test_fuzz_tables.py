@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,9 @@ def _mutate(j: Journeys, table: str, how: str, column: str, row: int, value) -> 
         s = df[column].astype(object)
         s.iloc[row % len(df)] = value
         try:  # keep the column's dtype when the value fits it, as a user's frame would
-            s = s.astype(df[column].dtype)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a value outside a categorical's categories
+                s = s.astype(df[column].dtype)
         except (TypeError, ValueError, OverflowError):
             pass
         df[column] = s

@@ -1,5 +1,6 @@
 """Builds the input of this case (binary or Parquet)."""
 from pathlib import Path
+
 t = Path("tables")
 (t / "customers").mkdir()
 lines = (t / "customers.csv").read_text().splitlines()
