@@ -308,12 +308,11 @@ def _check_column(s: pd.Series, c: Column, where: str) -> None:
 
 
 def _wrong_kind(s: pd.Series, c: Column, where: str) -> None:
-    """Raise for a column of the wrong dtype, naming the first cell that is not of the kind."""
-    if c.kind == "int" and pd.api.types.is_integer_dtype(s.dtype):
-        row = _first_row(s.isna().to_numpy())
-        raise JourneyDataError(f"{_at(where, c.name, row)}: empty value; expected {c.doc}")
-    if c.kind in ("int", "nullable_int", "float") and s.dtype == object:
-        x = np.array([_number(v) for v in s.to_numpy()], dtype="float64")
+    """Raise for a column of the wrong dtype, naming the first cell that is not of the kind
+    (an empty cell, a fraction, text in a number column) when there is one."""
+    numeric = c.kind in ("int", "nullable_int", "float")
+    if numeric and not pd.api.types.is_bool_dtype(s.dtype):
+        x = _as_numbers(s)
         bad = s.notna().to_numpy() & np.isnan(x)
         if c.kind != "float":
             bad |= np.isfinite(x) & (x != np.floor(x))
@@ -321,15 +320,28 @@ def _wrong_kind(s: pd.Series, c: Column, where: str) -> None:
             bad |= s.isna().to_numpy()
         if bad.any():
             row = _first_row(bad)
-            raise JourneyDataError(f"{_at(where, c.name, row)}: value {shown(s.iloc[row])};"
-                                   f" expected {_EXPECTED[c.kind]} ({c.doc})")
-    raise JourneyDataError(f"{where}: column '{c.name}' has dtype {s.dtype}; expected"
+            what = "empty value" if pd.isna(s.iloc[row]) else f"value {shown(s.iloc[row])}"
+            raise JourneyDataError(f"{_at(where, c.name, row)}: {what}; expected"
+                                   f" {_EXPECTED[c.kind]} ({c.doc})")
+    stored = " (numbers stored as text)" if numeric and not pd.api.types.is_numeric_dtype(
+        s.dtype) else ""
+    raise JourneyDataError(f"{where}: column '{c.name}' has dtype {s.dtype}{stored}; expected"
                            f" {_EXPECTED[c.kind]} ({c.doc})")
+
+
+def _as_numbers(s: pd.Series) -> np.ndarray:
+    """The cells as floats, NaN where a cell is empty or not a number."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_complex_dtype(s.dtype):
+        return s.to_numpy(dtype="float64", na_value=np.nan)
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return np.array([_number(v) for v in s.to_numpy()], dtype="float64")
 
 
 def _number(v: object) -> float:
     """A cell of an object column as a float; NaN when it is not a number."""
-    if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+    if isinstance(v, bool | np.bool_ | complex | np.complexfloating) or not isinstance(
+            v, int | float | np.number):
         return np.nan
     try:
         return float(v)
