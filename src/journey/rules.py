@@ -39,40 +39,12 @@ checked in a fraction of a second.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from journey.errors import JourneyDataError
 from journey.messages import shown
-from journey.schema import EXIT_REASONS, RATED_KINDS
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a table's rows came from, to name a row in a message: the table's ``label`` (its
-    file, or its folder of parts), the ``files`` and the first row of each in the table."""
-
-    label: str
-    files: tuple[str, ...]
-    starts: tuple[int, ...] = (0,)
-
-    @classmethod
-    def of(cls, label: str) -> Place:
-        """A table held in one file (or in memory) named ``label``."""
-        return cls(label, (label,))
-
-    def row(self, i: int) -> str:
-        """``<file> row <n>`` for row ``i`` (0-based) of the table; ``n`` counts from 1."""
-        k = bisect_right(self.starts, i) - 1
-        return f"{self.files[k]} row {i - self.starts[k] + 1}"
-
-    def at(self, column: str, i: int) -> str:
-        """``<file>: column '<column>' row <n>``."""
-        k = bisect_right(self.starts, i) - 1
-        return f"{self.files[k]}: column {shown(column)} row {i - self.starts[k] + 1}"
+from journey.schema import EXIT_REASONS, RATED_KINDS, Place
 
 
 def _first(mask: np.ndarray) -> int | None:
@@ -88,9 +60,9 @@ def _fmt(v: float) -> str:
     return f"{v:.0f}" if np.isfinite(v) else str(v)
 
 
-def customer_rules(df: pd.DataFrame, where: str) -> None:
+def customer_rules(df: pd.DataFrame, place: Place) -> None:
     """The rules on one row of ``customers`` (see the module docstring)."""
-    at = Place.of(where).at
+    at = place.at
     exit_m = _months(df["exit_month"]) if "exit_month" in df.columns else None
     tenure = _months(df["tenure_months"]) if "tenure_months" in df.columns else None
     reason = df["exit_reason"] if "exit_reason" in df.columns else None
@@ -127,11 +99,11 @@ def customer_rules(df: pd.DataFrame, where: str) -> None:
             " the last month at risk; docs/model.md, time axis)")
 
 
-def event_rules(df: pd.DataFrame, where: str) -> None:
+def event_rules(df: pd.DataFrame, place: Place) -> None:
     """The rules on one row of ``events``: no exit in courtship, ratings on rated kinds only."""
     if "kind" not in df.columns:
         return
-    at = Place.of(where).at
+    at = place.at
     kind = df["kind"]
     if "month" in df.columns:
         month = df["month"].to_numpy()
@@ -148,11 +120,11 @@ def event_rules(df: pd.DataFrame, where: str) -> None:
                 f" {' and '.join(RATED_KINDS)} events (empty otherwise)")
 
 
-def phase_rules(df: pd.DataFrame, where: str) -> None:
+def phase_rules(df: pd.DataFrame, place: Place) -> None:
     """Courtship months are negative and negative months are courtship (``month``, ``phase``)."""
     if "month" not in df.columns or "phase" not in df.columns:
         return
-    at = Place.of(where).at
+    at = place.at
     m = df["month"].to_numpy()
     court = (df["phase"] == "courtship").to_numpy(dtype=bool)
     if (i := _first((m < 0) & ~court)) is not None:

@@ -11,7 +11,7 @@ month is 0, service months are positive (see ``docs/model.md``, "Time axis").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -213,9 +213,29 @@ def _first_row(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _at(where: str, column: str, i: int) -> str:
-    """``<where>: column '<column>' row <n>``, with ``n = i + 1`` the 1-based data row."""
-    return f"{where}: column {shown(column)} row {i + 1}"
+@dataclass(frozen=True)
+class Place:
+    """Where a table's rows came from, to name a row in a message: the table's ``label`` (its
+    file, or its folder of parts), the ``files`` and the first row of each in the table."""
+
+    label: str
+    files: tuple[str, ...]
+    starts: tuple[int, ...] = (0,)
+
+    @classmethod
+    def of(cls, label: str) -> Place:
+        """A table held in one file (or in memory) named ``label``."""
+        return cls(label, (label,))
+
+    def row(self, i: int) -> str:
+        """``<file> row <n>`` for row ``i`` (0-based) of the table; ``n`` counts from 1."""
+        k = bisect_right(self.starts, i) - 1
+        return f"{self.files[k]} row {i - self.starts[k] + 1}"
+
+    def at(self, column: str, i: int) -> str:
+        """``<file>: column '<column>' row <n>``."""
+        k = bisect_right(self.starts, i) - 1
+        return f"{self.files[k]}: column {shown(column)} row {i - self.starts[k] + 1}"
 
 
 def _dtype_ok(s: pd.Series, kind: Kind) -> bool:
@@ -250,7 +270,7 @@ _INT64_MAX = np.iinfo(np.int64).max
 
 
 def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
-             require_model_columns: bool = False) -> None:
+             require_model_columns: bool = False, place: Place | None = None) -> None:
     """Check one table against the schema; raise :class:`JourneyDataError` on the first fault.
 
     The message reads ``<file>: column '<col>' row <n>: <what is wrong>; expected <what>``,
@@ -269,6 +289,7 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
 
     t = TABLES[table] if isinstance(table, str) else table
     where = _where(source, t)
+    place = place or Place.of(where)
     if not isinstance(df, pd.DataFrame):
         raise JourneyDataError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
     if not df.columns.is_unique:
@@ -282,32 +303,32 @@ def validate(df: pd.DataFrame, table: str | Table, source: str | None = None,
             raise JourneyDataError(
                 f"{where}: column '{c.name}' is missing; expected {c.doc} ({c.kind})"
             )
-        _check_column(df[c.name], c, where)
+        _check_column(df[c.name], c, place)
     if t.name == "customers":
-        rules.customer_rules(df, where)
+        rules.customer_rules(df, place)
     elif t.name == "events":
-        rules.event_rules(df, where)
-    rules.phase_rules(df, where)
-    check_unique_key(df, t, where)
+        rules.event_rules(df, place)
+    rules.phase_rules(df, place)
+    check_unique_key(df, t, where, place)
 
 
-def _check_column(s: pd.Series, c: Column, where: str) -> None:
+def _check_column(s: pd.Series, c: Column, place: Place) -> None:
     """Kind, emptiness, vocabulary, finiteness and range of one column."""
     if not _dtype_ok(s, c.kind):
-        _wrong_kind(s, c, where)
+        _wrong_kind(s, c, place)
     na = s.isna().to_numpy()
     if c.kind == "str":
         na = na | (s == "").to_numpy(dtype=bool, na_value=False)
     if not c.nullable and na.any():
         row = _first_row(na)
-        raise JourneyDataError(f"{_at(where, c.name, row)}: empty value; expected {c.doc}")
+        raise JourneyDataError(f"{place.at(c.name, row)}: empty value; expected {c.doc}")
     if c.kind in ("str", "category"):
-        _check_text(s, c, where)
+        _check_text(s, c, place)
     if c.kind in ("int", "nullable_int", "float"):
-        _check_number(s, c, where)
+        _check_number(s, c, place)
 
 
-def _wrong_kind(s: pd.Series, c: Column, where: str) -> None:
+def _wrong_kind(s: pd.Series, c: Column, place: Place) -> None:
     """Raise for a column of the wrong dtype, naming the first cell that is not of the kind
     (an empty cell, a fraction, text in a number column) when there is one."""
     numeric = c.kind in ("int", "nullable_int", "float")
@@ -321,11 +342,12 @@ def _wrong_kind(s: pd.Series, c: Column, where: str) -> None:
         if bad.any():
             row = _first_row(bad)
             what = "empty value" if pd.isna(s.iloc[row]) else f"value {shown(s.iloc[row])}"
-            raise JourneyDataError(f"{_at(where, c.name, row)}: {what}; expected"
+            raise JourneyDataError(f"{place.at(c.name, row)}: {what}; expected"
                                    f" {_EXPECTED[c.kind]} ({c.doc})")
     stored = " (numbers stored as text)" if numeric and not pd.api.types.is_numeric_dtype(
         s.dtype) else ""
-    raise JourneyDataError(f"{where}: column '{c.name}' has dtype {s.dtype}{stored}; expected"
+    raise JourneyDataError(f"{place.label}: column '{c.name}' has dtype {s.dtype}{stored};"
+                           " expected"
                            f" {_EXPECTED[c.kind]} ({c.doc})")
 
 
@@ -349,7 +371,7 @@ def _number(v: object) -> float:
         return np.nan
 
 
-def _check_text(s: pd.Series, c: Column, where: str) -> None:
+def _check_text(s: pd.Series, c: Column, place: Place) -> None:
     """Vocabulary of a category column; no NUL character in text (checked on the distinct
     values: a column of millions of rows holds a handful of labels)."""
     codes, uniques = pd.factorize(s)
@@ -364,23 +386,23 @@ def _check_text(s: pd.Series, c: Column, where: str) -> None:
         what = "value"
     if bad_value.any():
         row = _first_row(np.isin(codes, np.flatnonzero(bad_value)))
-        raise JourneyDataError(f"{_at(where, c.name, row)}: {what} {shown(s.iloc[row])};"
+        raise JourneyDataError(f"{place.at(c.name, row)}: {what} {shown(s.iloc[row])};"
                                f" expected {expected}")
 
 
-def _check_number(s: pd.Series, c: Column, where: str) -> None:
+def _check_number(s: pd.Series, c: Column, place: Place) -> None:
     """Whole numbers within int64, finite values, and the column's range."""
     if s.dtype.kind == "u":  # unsigned 64-bit values beyond int64 would wrap to negatives
         big = (s > _INT64_MAX).to_numpy(dtype=bool, na_value=False)
         if big.any():
             row = _first_row(big)
-            raise JourneyDataError(f"{_at(where, c.name, row)}: value {s.iloc[row]} is too large;"
+            raise JourneyDataError(f"{place.at(c.name, row)}: value {s.iloc[row]} is too large;"
                                    f" expected {c.doc} at most {_INT64_MAX}")
     x = s.to_numpy(dtype="float64", na_value=np.nan)
     inf = np.isinf(x)
     if inf.any():
         row = _first_row(inf)
-        raise JourneyDataError(f"{_at(where, c.name, row)}: value {x[row]:g}; expected a finite"
+        raise JourneyDataError(f"{place.at(c.name, row)}: value {x[row]:g}; expected a finite"
                                f" number ({c.doc})")
     if c.lo is None and c.hi is None:
         return
@@ -390,7 +412,7 @@ def _check_number(s: pd.Series, c: Column, where: str) -> None:
     if bad.any():
         row = _first_row(bad)
         raise JourneyDataError(
-            f"{_at(where, c.name, row)}: value {shown(s.iloc[row])} out of range; expected"
+            f"{place.at(c.name, row)}: value {shown(s.iloc[row])} out of range; expected"
             f" {c.doc} within [{_bound(lo)}, {_bound(hi)}]")
 
 
@@ -399,9 +421,9 @@ def _bound(v: float) -> str:
 
 
 def check_unique_key(df: pd.DataFrame, table: str | Table, where: str,
-                     place: Callable[[str, int], str] | None = None) -> None:
+                     place: Place | None = None) -> None:
     """Raise :class:`JourneyDataError` at the first row repeating the table's key
-    (``place(column, i)`` names row ``i`` when the table was read from several files)."""
+    (``place`` names the row's file when the table was read from several)."""
     t = TABLES[table] if isinstance(table, str) else table
     if not t.key:
         return
@@ -409,7 +431,7 @@ def check_unique_key(df: pd.DataFrame, table: str | Table, where: str,
     if dup.any():
         row = _first_row(dup)
         key = ", ".join(f"{k}={df[k].iloc[row]}" for k in t.key)
-        at = place(t.key[-1], row) if place else _at(where, t.key[-1], row)
+        at = (place or Place.of(where)).at(t.key[-1], row)
         raise JourneyDataError(f"{at}: duplicate key ({key}); expected one row per"
                                f" {' and '.join(t.key)}")
 
@@ -429,7 +451,8 @@ def _repeated(df: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray:
     return df.duplicated(list(key)).to_numpy()
 
 
-def conform(df: pd.DataFrame, table: str | Table, source: str | None = None) -> pd.DataFrame:
+def conform(df: pd.DataFrame, table: str | Table, source: str | None = None,
+            place: Place | None = None) -> pd.DataFrame:
     """Return ``df`` with the canonical dtypes and column order of ``table`` (after validation).
 
     Canonical dtypes: ``int64``, ``float64``, ``bool``, pandas ``string``, ``Int64`` for
@@ -437,7 +460,7 @@ def conform(df: pd.DataFrame, table: str | Table, source: str | None = None) -> 
     table read from CSV equals the one written to Parquet.
     """
     t = TABLES[table] if isinstance(table, str) else table
-    validate(df, t, source)
+    validate(df, t, source, place=place)
     out = {}
     for c in t.columns:
         if c.name not in df.columns:
@@ -491,7 +514,7 @@ class Journeys:
         :class:`journey.rules.Place`) names the files the rows came from; ``tables=False``
         skips the per-table checks when the tables were validated as they were read.
         """
-        from journey.rules import Place, link_rules
+        from journey.rules import link_rules
 
         prefix = f"{source}/" if source else ""
         places = places or {name: Place.of(f"{prefix}{name}") for name in TABLES}

@@ -28,8 +28,15 @@ import pyarrow.parquet as pq
 
 from journey.csv_text import read_csv_table
 from journey.messages import shown
-from journey.rules import Place
-from journey.schema import TABLES, JourneyDataError, Journeys, Table, check_unique_key, conform
+from journey.schema import (
+    TABLES,
+    JourneyDataError,
+    Journeys,
+    Place,
+    Table,
+    check_unique_key,
+    conform,
+)
 
 Format = Literal["parquet", "csv"]
 FORMATS = ("parquet", "csv")
@@ -253,7 +260,7 @@ def _read_table(path: Path, table: str | None) -> tuple[pd.DataFrame, Place]:
         starts = np.r_[0, np.cumsum([len(f) for f in frames])[:-1]]
         place = Place(str(path), tuple(map(str, parts)), tuple(int(i) for i in starts))
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        check_unique_key(df, name, str(path), place.at)
+        check_unique_key(df, name, str(path), place)
         return df, place
     name = table or _table_name(path)
     return conform(_read_file(path, name), name, str(path)), Place.of(str(path))
