@@ -3,7 +3,7 @@
 Journey reads CSV cells as text and converts them column by column to the kinds its schema
 expects, so that a segment called ``NA``, ``null``, ``2024`` or ``True`` stays what the file
 says and a number that does not parse can be reported with its row. This module does the
-reading (pyarrow's CSV reader: multi-threaded, and strict about the number of fields) and turns
+reading (pyarrow's CSV reader: fast, and strict about the number of fields) and turns
 what cannot be read into one :class:`~journey.errors.JourneyDataError` naming the file, the data
 row (the first row after the header is row 1; blank lines are skipped and not counted) and the
 fault:
@@ -44,8 +44,9 @@ def read_csv_table(path: str | Path) -> pa.Table:
     if _has_nul(path):
         _diagnose(path, header)
     try:
-        table = pacsv.read_csv(
+        table = pacsv.read_csv(  # one thread, as for Parquet (journey.tables_io._read_file)
             path,
+            read_options=pacsv.ReadOptions(use_threads=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
@@ -67,7 +68,7 @@ def _header(path: Path) -> list[str]:
     column that looks like a line of another separator."""
     try:
         with _open(path) as f:
-            header = next(csv.reader(f), None)
+            header = next((row for row in csv.reader(f) if row), None)  # blank lines skipped
     except csv.Error as exc:
         raise JourneyDataError(f"{path}: the header (line 1) cannot be read as CSV ({exc})"
                                ) from None
