@@ -242,10 +242,11 @@ def _dtype_ok(s: pd.Series, kind: Kind) -> bool:
     if kind == "int":
         return pd.api.types.is_integer_dtype(s.dtype) and not s.isna().any()
     if kind == "nullable_int":
-        return pd.api.types.is_integer_dtype(s.dtype) or (
-            pd.api.types.is_float_dtype(s.dtype)
-            and bool(np.all(np.isnan(s.to_numpy()) | (s.to_numpy() == np.floor(s.to_numpy()))))
-        )
+        if pd.api.types.is_integer_dtype(s.dtype):
+            return True
+        x = s.to_numpy(dtype="float64", na_value=np.nan) if pd.api.types.is_float_dtype(
+            s.dtype) else None
+        return x is not None and bool(np.all(np.isnan(x) | (x == np.floor(x))))
     if kind == "float":
         return (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
                 and not pd.api.types.is_complex_dtype(s.dtype))
@@ -489,7 +490,8 @@ def _as_category(s: pd.Series, vocab: tuple[str, ...]) -> pd.Series:
     """``s`` as the fixed-vocabulary category (values already checked against ``vocab``);
     through the distinct values, so millions of rows cost one pass."""
     dtype = pd.CategoricalDtype(list(vocab))
-    if s.dtype == dtype:
+    if isinstance(s.dtype, pd.CategoricalDtype) and list(s.dtype.categories) == list(vocab) and (
+            not s.dtype.ordered):  # (== between unordered categoricals ignores the order)
         return s
     codes, uniques = pd.factorize(s)
     lookup = pd.Index(list(vocab)).get_indexer(np.asarray(uniques, dtype=object))
