@@ -51,13 +51,13 @@ CORRUPTIONS = {
                        "events.parquet: column 'kind' is missing"),
     "unknown phase": ("events", lambda d: d.assign(
         phase=d["phase"].astype(str).where(d.index != 5, "honeymoon")),
-        "events.parquet: column 'phase' row 5: unknown value 'honeymoon'"),
+        "events.parquet: column 'phase' row 6: unknown value 'honeymoon'"),  # index 5
     "negative month": ("panel", lambda d: d.assign(
         month=d["month"].where(d.index != _service_row(d), -4)),
         "panel.parquet: column 'month' row {row}: negative month -4"),
     "duplicate id": ("customers", lambda d: d.assign(
         customer_id=d["customer_id"].where(d.index != 9, d["customer_id"].iloc[8])),
-        "customers.parquet: column 'customer_id' row 9: duplicate key"),
+        "customers.parquet: column 'customer_id' row 10: duplicate key"),  # index 9
 }
 
 
@@ -65,7 +65,9 @@ CORRUPTIONS = {
 def test_validate_names_the_fault(cohort, tmp_path, case):
     table, change, expected = CORRUPTIONS[case]
     if "{row}" in expected:
-        expected = expected.format(row=_service_row(pd.read_parquet(cohort / "panel.parquet")))
+        # rows are 1-based data rows: index i is row i + 1
+        expected = expected.format(
+            row=_service_row(pd.read_parquet(cohort / "panel.parquet")) + 1)
     bad = _corrupt(cohort, tmp_path, table, change)
     line = _one_line_error(runner.invoke(app, ["validate", str(bad)]))
     assert expected in line

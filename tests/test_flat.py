@@ -128,12 +128,12 @@ def test_surveys_rescaled_missing_codes_dropped_and_events_file(tmp_path):
 BAD = {
     "no such column": (dict(duration="tenur"), "no column 'tenur'"),
     "event not yes/no": (dict(event="Contract"),
-                         "column 'Contract' row 0: value 'Two year'; expected yes/no"),
+                         "column 'Contract' row 1: value 'Two year'; expected yes/no"),
     "event value never seen": (dict(event_value="Y"), "column 'Churn' never holds 'Y'"),
     "fractional months": (dict(duration="MonthlyCharges"),
-                          "column 'MonthlyCharges' row 0: value '47.59'; expected whole months"),
+                          "column 'MonthlyCharges' row 1: value '47.59'; expected whole months"),
     "unknown contract": (dict(map={"term": {"column": "Contract", "values": {"One year": 12}}}),
-                         "column 'Contract' row 0: value 'Two year'; expected one of 'One year'"),
+                         "column 'Contract' row 1: value 'Two year'; expected one of 'One year'"),
     "unknown map key": (dict(map={"terms": {"column": "Contract"}}), "key 'terms'"),
     "bad event kind in map": (
         dict(map={"events": {"file": "x.csv", "id": "a", "time": "b", "kind": "c",
@@ -160,9 +160,9 @@ def test_bad_input_names_column_row_and_expectation(tmp_path, case):
 
 def test_missing_duration_and_duplicate_ids_are_refused(tmp_path):
     raw = pd.DataFrame({"id": ["a", "b", "a"], "t": ["3", "", "4"], "e": ["1", "0", "1"]})
-    with pytest.raises(JourneyDataError, match=r"column 't' row 1: value ''"):
+    with pytest.raises(JourneyDataError, match=r"column 't' row 2: value ''"):
         from_flat(raw, "t", "e")
-    with pytest.raises(JourneyDataError, match=r"column 'id' row 2: value 'a'; expected unique"):
+    with pytest.raises(JourneyDataError, match=r"column 'id' row 3: value 'a'; expected unique"):
         from_flat(raw.assign(t=["3", "2", "4"]), "t", "e", id="id")
 
 
@@ -173,7 +173,7 @@ def test_cli_bad_event_is_one_line_exit_2_and_writes_nothing(tmp_path):
     res = runner.invoke(app, ["import", str(path), "--duration", "tenure", "--event", "Contract",
                               "--out", str(out)])
     assert res.exit_code == 2
-    assert "column 'Contract' row 0" in res.output
+    assert "column 'Contract' row 1" in res.output  # rows are 1-based data rows
     assert not out.exists()
 
 
@@ -237,7 +237,7 @@ def test_careless_flat_files_are_refused_not_misread(tmp_path):
     j = from_flat(base, "t", "churn", event_value="No", id="id")
     assert j.customers["source_id"].tolist() == ["00123", "00456", "00789"]
     # a case variant of the exit value is refused, not silently censored
-    with pytest.raises(JourneyDataError, match="row 2: value 'yes'; expected exactly 'Yes'"):
+    with pytest.raises(JourneyDataError, match="row 3: value 'yes'; expected exactly 'Yes'"):
         from_flat(base, "t", "churn", event_value="Yes")
     # a kept column may not overwrite one journey writes
     with pytest.raises(JourneyDataError, match="exit_month would overwrite"):
@@ -248,9 +248,9 @@ def test_careless_flat_files_are_refused_not_misread(tmp_path):
                          "kind": "type", "vocabulary": {"complaint": "problem"}}}
     with pytest.raises(JourneyDataError, match="--id"):
         from_flat(base, "t", "churn", event_value="No", map=events)
-    # a duration beyond a century is a unit mistake
+    # a duration beyond 50 years is a unit mistake
     with pytest.raises(JourneyDataError,
-                       match="row 0: value 1000000000000000.0; expected at most 1,200"):
+                       match="row 1: value 1000000000000000.0; expected at most 600"):
         from_flat(base.assign(t=[1e15, 1, 2]), "t", "churn", event_value="No")
     # float 0/1 flags read as events
     j = from_flat(base.assign(churn=["1.0", "0.0", "1.0"]), "t", "churn")
@@ -264,5 +264,5 @@ def test_validate_refuses_an_exit_outside_the_months_at_risk():
     exited = int(np.flatnonzero(c["exit_month"].notna().to_numpy())[0])
     bad = c.copy()
     bad.loc[exited, "tenure_months"] = int(bad.loc[exited, "exit_month"]) + 5
-    with pytest.raises(JourneyDataError, match=f"row {exited}: exit in month"):
+    with pytest.raises(JourneyDataError, match=f"row {exited + 1}: exit in month"):
         validate(bad, "customers")

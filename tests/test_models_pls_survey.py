@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from journey import datasets
-from journey.errors import JourneyDataError, ScaleWarning
+from journey.errors import JourneyDataError, ParameterError, ScaleWarning
 from journey.models.pls import ECSI_PATHS, fit_pls
 
 BLOCKS = datasets.MOBI_BLOCKS
@@ -103,6 +103,22 @@ def test_casewise_equals_fitting_the_complete_rows(mobi):
     assert res.nobs == (~gone).sum() and res.rows_dropped == gone.sum()
     assert list(res.rows) == list(coded.index[~gone]) and list(res.index.index) == list(res.rows)
     assert f"casewise deletion of {gone.sum()} incomplete" in res.header()["Estimation"]
+
+
+def test_a_code_given_as_text_or_number_matches_either(mobi):
+    """missing="-99" on numeric answers and missing=-99 on text answers mark the same cells as
+    the code of the data's own type; a code of another type is a ParameterError naming it."""
+    coded, hit = with_codes(mobi, share=0.02, seed=4)
+    ref = silent_fit(coded, BLOCKS, missing=-99, missing_treatment="mean", n_boot=0)
+    as_text = coded.assign(**{c: coded[c].map(lambda v: f"{v:g}") for c in ITEMS})
+    for data, code in ((coded, "-99"), (coded, " -99 "), (as_text, -99), (as_text, "-99.0"),
+                       (as_text, [-99.0, "NA"])):
+        res = silent_fit(data, BLOCKS, missing=code, missing_treatment="mean", n_boot=0)
+        assert res.cells_replaced == hit.sum()
+        np.testing.assert_allclose(res.params, ref.params, rtol=0, atol=1e-12)
+    for bad in (True, None.__class__, [1, [2]]):
+        with pytest.raises(ParameterError, match="parameter 'missing'"):
+            fit_pls(coded, BLOCKS, missing=bad, missing_treatment="mean", n_boot=0)
 
 
 def test_missing_without_a_treatment_names_column_and_row(mobi):

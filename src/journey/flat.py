@@ -28,12 +28,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journey.csv_text import read_csv_text
 from journey.errors import JourneyDataError
 from journey.flat_map import EventsFile, FlatMap, SurveyItem, ValueMap, load_map
+from journey.messages import listed, shown
 from journey.schema import (
     CUSTOMERS,
     EVENTS,
     EXIT_REASONS,
+    MAX_MONTHS,
     PANEL,
     Journeys,
     conform,
@@ -43,7 +46,7 @@ from journey.schema import (
 __all__ = ["EventsFile", "FlatMap", "SurveyItem", "from_flat", "from_survivors", "read_flat"]
 # the map's models live in journey.flat_map; imported here so journey.flat.FlatMap keeps working
 
-MAX_MONTHS = 1200  # a century: longer durations are a unit mistake, not a customer
+# durations beyond MAX_MONTHS (50 years, journey.schema) are a unit mistake, not a customer
 MONTHS_PER_UNIT = {"months": 1.0, "weeks": 7 * 12 / 365.25, "days": 12 / 365.25}
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "churn", "churned", "exited")
 FALSE_WORDS = ("no", "n", "false", "f", "0", "0.0")
@@ -69,13 +72,12 @@ def read_flat(path: str | Path) -> pd.DataFrame:
                 raise JourneyDataError(
                     f"{path}: reading Excel needs openpyxl; pip install 'journey[excel]'"
                     " or save the sheet as CSV") from None
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError,
-            ValueError) as exc:
+        return read_csv_text(path)
+    except (OSError, ValueError) as exc:
         if isinstance(exc, JourneyDataError):
             raise
-        raise JourneyDataError(f"{path}: cannot be read as a {suffix or 'CSV'} table ({exc})"
-                               ) from None
+        raise JourneyDataError(f"{path}: cannot be read as a {suffix or 'CSV'} table"
+                               f" ({shown(str(exc), 200)})") from None
 
 
 def from_flat(data: pd.DataFrame | str | Path, duration: str, event: str,
@@ -151,8 +153,12 @@ class _Flat:
 
     def column(self, name: str) -> pd.Series:
         if name not in self.df.columns:
-            cols = ", ".join(map(str, self.df.columns[:20]))
-            raise JourneyDataError(f"{self.where}: no column '{name}'; the file holds {cols}")
+            cols = listed(self.df.columns, 20, quote=False)
+            sep = ""
+            if len(self.df.columns) == 1 and ";" in str(self.df.columns[0]):
+                sep = "; the file seems to use ';' as separator (expected commas)"
+            raise JourneyDataError(f"{self.where}: no column {shown(name)}; the file holds"
+                                   f" {cols}{sep}")
         return self.df[name]
 
     def _is_missing(self, s: pd.Series) -> np.ndarray:
@@ -165,10 +171,10 @@ class _Flat:
         return miss
 
     def _fail(self, name: str, row: int, value: Any, expected: str) -> None:
-        if isinstance(value, np.generic):
-            value = value.item()  # 11.0, not np.float64(11.0)
-        raise JourneyDataError(f"{self.where}: column '{name}' row {row}: value {value!r};"
-                               f" expected {expected}")
+        """Raise naming the cell at position ``row`` (reported 1-based: the first data row is
+        row 1)."""
+        raise JourneyDataError(f"{self.where}: column {shown(name)} row {row + 1}: value"
+                               f" {shown(value)}; expected {expected}")
 
     def number(self, name: str, lo: float | None = None, allow_missing: bool = False
                ) -> np.ndarray:
@@ -245,8 +251,9 @@ class _Flat:
                            " differs only in case or spaces; clean the column or choose the"
                            " spelling)")
             if not hit.any():
-                seen = ", ".join(map(repr, text.unique()[:8]))
-                raise JourneyDataError(f"{self.where}: column '{name}' never holds {value!r}"
+                seen = listed(text.unique(), 8)
+                raise JourneyDataError(f"{self.where}: column {shown(name)} never holds"
+                                       f" {shown(value)}"
                                        f" (it holds {seen}); expected the value that marks an exit")
             return hit
         low = text.str.lower()
@@ -254,7 +261,7 @@ class _Flat:
         bad = ~(yes | no)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            seen = ", ".join(map(repr, text.unique()[:8]))
+            seen = listed(text.unique(), 8)
             self._fail(name, row, s.iloc[row],
                        f"yes/no, true/false or 1/0 (the column holds {seen}); or give the exit"
                        f" value: --event {name}=VALUE")

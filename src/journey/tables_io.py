@@ -28,11 +28,22 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from journey.csv_text import read_csv_table
 from journey.errors import JourneyIOError, ParameterError
+from journey.messages import shown
 from journey.output_paths import io_error, make_parents, remove_created
-from journey.schema import TABLES, JourneyDataError, Journeys, Table, check_unique_key, conform
+from journey.schema import (
+    TABLES,
+    JourneyDataError,
+    Journeys,
+    Place,
+    Table,
+    check_unique_key,
+    conform,
+)
 
 Format = Literal["parquet", "csv"]
 FORMATS = ("parquet", "csv")
@@ -42,8 +53,8 @@ def _write_one(df: pd.DataFrame, path: Path, fmt: Format) -> None:
     if fmt == "parquet":
         table = pa.Table.from_pandas(df, preserve_index=False)
         pq.write_table(table, path, compression="zstd")
-    else:
-        df.to_csv(path, index=False)
+    else:  # RFC 4180 line ends (CRLF): a text cell holding a lone "\r" is then quoted too
+        df.to_csv(path, index=False, lineterminator="\r\n")
 
 
 def part_path(stage: Path, table: str, index: int, fmt: Format) -> Path:
@@ -183,60 +194,114 @@ def write_journeys(journeys: Journeys | Iterable[Journeys], out: str | Path,
 def _read_file(path: Path, table: str) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
-            return pd.read_parquet(path)
+            # one thread: no pyarrow worker may still run when an error ends the process
+            # (apache/arrow#34314: "terminate called without an active exception" at exit)
+            return pd.read_parquet(path, use_threads=False)
         if path.suffix == ".csv":
-            text = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-            return _typed_csv(text, TABLES[table], str(path))
+            return _typed_csv(read_csv_table(path), TABLES[table], str(path))
     except (OSError, ValueError, pa.ArrowException) as exc:
         if isinstance(exc, JourneyDataError):
             raise
-        raise JourneyDataError(f"{path}: cannot be read ({exc})") from None
+        raise JourneyDataError(f"{path}: cannot be read ({shown(str(exc), 200)})") from None
     raise JourneyDataError(f"{path}: unknown file type; expected .parquet or .csv")
 
 
 _BOOL_TEXT = {"True": True, "False": False, "true": True, "false": False, "1": True, "0": False}
 
 
-def _typed_csv(text: pd.DataFrame, table: Table, where: str) -> pd.DataFrame:
+def _typed_csv(text: pa.Table, table: Table, where: str) -> pd.DataFrame:
     """Convert a CSV read as text to the schema's kinds, column by column.
 
     Nothing is guessed: an empty cell is a missing value, and every other cell keeps its text
-    (a segment called ``NA``, ``null`` or ``2024`` stays a label). Numbers that do not parse
-    are reported with their row.
+    (a segment called ``NA``, ``null``, ``2024`` or ``True`` stays a label). Cells that do not
+    parse as the column's kind are reported with their row (1-based data row) and their text.
+    Numbers are parsed by pyarrow; a column it cannot parse whole goes through pandas, which
+    accepts a little more (``" 3"``, ``3.0`` in an integer column) and finds the faulty row.
     """
     out = {}
     kinds = {c.name: c.kind for c in table.columns}
-    for name in text.columns:
-        s = text[name]
-        empty = (s == "").to_numpy()
+    for name in text.column_names:
+        arr = text.column(name)
+        empty = pc.equal(arr, "").to_numpy(zero_copy_only=False).astype(bool, copy=False)
         kind = kinds.get(name)
-        if kind in ("str", "category"):
-            out[name] = s.astype("string").mask(empty)
+        if kind == "category":  # a handful of labels: dictionary-encoded, checked per label
+            out[name] = pd.Series(pc.dictionary_encode(_null_if_empty(arr)).to_pandas(),
+                                  copy=False)
+        elif kind == "str":
+            out[name] = _text(arr).astype("string").mask(empty)
         elif kind == "bool":
-            v = s.map(_BOOL_TEXT)
-            bad = v.isna().to_numpy() & ~empty
-            _bad_cell(bad, s, name, where, "True or False")
-            out[name] = v.astype("boolean") if empty.any() else v.astype(bool)
+            out[name] = _csv_bool(arr, empty, name, where)
         elif kind in ("int", "nullable_int", "float"):
-            x = pd.to_numeric(s.mask(empty), errors="coerce")
-            _bad_cell(x.isna().to_numpy() & ~empty, s, name, where, "a number")
-            if kind != "float":
-                v = x.to_numpy("float64", na_value=np.nan)
-                _bad_cell(np.isfinite(v) & (v != np.floor(v)), s, name, where, "a whole number")
-                x = x.astype("Int64") if empty.any() or kind == "nullable_int" else x.astype(
-                    "int64")
-            out[name] = x
+            x = _fast_number(arr, empty, kind)
+            out[name] = x if x is not None else _csv_number(_text(arr), empty, kind, name, where)
         else:  # a column outside the schema: numbers when every cell is one, text otherwise
-            x = pd.to_numeric(s.mask(empty), errors="coerce")
-            out[name] = x if not (x.isna().to_numpy() & ~empty).any() else s.astype("string")
-    return pd.DataFrame(out, index=text.index)
+            x = _fast_number(arr, empty, "float")
+            if x is None:
+                s = _text(arr)
+                x = pd.to_numeric(s.mask(empty), errors="coerce")
+                x = x if not (x.isna().to_numpy() & ~empty).any() else s.astype("string")
+            out[name] = x
+    return pd.DataFrame(out, index=pd.RangeIndex(text.num_rows))
+
+
+def _text(arr: pa.ChunkedArray) -> pd.Series:
+    return pd.Series(arr.to_pandas(), copy=False)
+
+
+def _null_if_empty(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _fast_number(arr: pa.ChunkedArray, empty: np.ndarray, kind: str) -> pd.Series | None:
+    """The column parsed by pyarrow (empty cells missing), or None when a cell does not parse
+    or reads as NaN (pandas then decides and names the row)."""
+    try:
+        x = pc.cast(_null_if_empty(arr), pa.float64() if kind == "float" else pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if kind == "float":
+        v = x.to_numpy(zero_copy_only=False)
+        return None if np.isnan(v[~empty]).any() else pd.Series(v)
+    if not empty.any() and kind == "int":
+        return pd.Series(x.to_numpy(zero_copy_only=False))
+    values = pc.fill_null(x, 0).to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.IntegerArray(values, empty))
+
+
+def _csv_bool(arr: pa.ChunkedArray, empty: np.ndarray, name: str, where: str) -> pd.Series:
+    """True/False (also true/false, 1/0)."""
+    known = pc.is_in(arr, value_set=pa.array(list(_BOOL_TEXT))).to_numpy(zero_copy_only=False)
+    _bad_cell(~known & ~empty, _text(arr), name, where, "True or False")
+    truth = pc.is_in(arr, value_set=pa.array([k for k, v in _BOOL_TEXT.items() if v]))
+    v = truth.to_numpy(zero_copy_only=False).astype(bool)
+    if empty.any():
+        return pd.Series(pd.arrays.BooleanArray(v, empty))
+    return pd.Series(v)
+
+
+def _csv_number(s: pd.Series, empty: np.ndarray, kind: str, name: str, where: str
+                ) -> pd.Series:
+    """Numbers of one column, by pandas; whole numbers within the 64-bit range for integer
+    kinds (an unsigned 64-bit value is kept, so the schema reports it as the file writes it)."""
+    x = pd.to_numeric(s.mask(empty), errors="coerce")
+    _bad_cell(x.isna().to_numpy() & ~empty, s, name, where, "a number")
+    if kind == "float":
+        return x.astype("float64")
+    if x.dtype.kind in "iu":
+        return x
+    v = x.to_numpy("float64", na_value=np.nan)
+    _bad_cell(~np.isnan(v) & ~(np.isfinite(v) & (v == np.floor(v))), s, name, where,
+              "a whole number")
+    _bad_cell(np.abs(v) >= 2.0**63, s, name, where,
+              "a whole number within the 64-bit integer range")
+    return x.astype("Int64") if empty.any() or kind == "nullable_int" else x.astype("int64")
 
 
 def _bad_cell(bad: np.ndarray, s: pd.Series, name: str, where: str, expected: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise JourneyDataError(f"{where}: column '{name}' row {row}: value {s.iloc[row]!r};"
-                               f" expected {expected}")
+        raise JourneyDataError(f"{where}: column {shown(name)} row {row + 1}: value"
+                               f" {shown(s.iloc[row])}; expected {expected}")
 
 
 def _table_name(path: Path) -> str:
@@ -261,7 +326,11 @@ def part_files(folder: Path) -> list[Path]:
 
 def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
     """Read one table file (or a folder of parts) and conform it to the schema."""
-    path = Path(path)
+    return _read_table(Path(path), table)[0]
+
+
+def _read_table(path: Path, table: str | None) -> tuple[pd.DataFrame, Place]:
+    """The table and where its rows came from (for messages naming a part file's row)."""
     if not path.exists():
         raise JourneyDataError(f"{path}: no such file or folder")
     if path.is_dir():
@@ -272,11 +341,13 @@ def read_table(path: str | Path, table: str | None = None) -> pd.DataFrame:
         # each part is validated once, under its own file name and row numbers; across parts
         # only the key can clash
         frames = [conform(_read_file(p, name), name, str(p)) for p in parts]
+        starts = np.r_[0, np.cumsum([len(f) for f in frames])[:-1]]
+        place = Place(str(path), tuple(map(str, parts)), tuple(int(i) for i in starts))
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        check_unique_key(df, name, str(path))
-        return df
+        check_unique_key(df, name, str(path), place)
+        return df, place
     name = table or _table_name(path)
-    return conform(_read_file(path, name), name, str(path))
+    return conform(_read_file(path, name), name, str(path)), Place.of(str(path))
 
 
 def locate(folder: Path, name: str) -> Path:
@@ -289,13 +360,17 @@ def locate(folder: Path, name: str) -> Path:
 
 
 def read_journeys(folder: str | Path) -> Journeys:
-    """Read a cohort folder written by :func:`write_journeys` (or laid out the same way)."""
+    """Read a cohort folder written by :func:`write_journeys` (or laid out the same way).
+
+    Each table is validated as it is read (:func:`journey.schema.validate`), then the rules
+    between the tables (:mod:`journey.rules`), whose messages name the files of both tables.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise JourneyDataError(f"{folder}: not a folder of journey tables")
-    tables = {name: read_table(locate(folder, name), name) for name in TABLES}
-    j = Journeys(**tables)
-    j.validate(str(folder))
+    read = {name: _read_table(locate(folder, name), name) for name in TABLES}
+    j = Journeys(**{name: df for name, (df, _) in read.items()})
+    j.validate(places={name: place for name, (_, place) in read.items()}, tables=False)
     return j
 
 

@@ -65,14 +65,32 @@ _GAP = 2  # unused answer points between an extreme value and the rest that flag
 
 
 def missing_codes(missing: Code | Sequence[Code] | None) -> tuple[Code, ...]:
-    """``missing`` as a tuple of codes (numbers or strings); ValueError naming it otherwise."""
+    """``missing`` as a tuple of codes (numbers or strings); ParameterError naming it otherwise.
+
+    A code is matched whatever the data's type: ``"-99"`` and ``-99`` both mark ``-99`` in a
+    numeric column and the text ``-99`` (or ``-99.0``) in a text column."""
     if missing is None:
         return ()
-    seq = (missing,) if isinstance(missing, str | int | float | np.number) else tuple(missing)
+    try:
+        seq = (missing,) if isinstance(missing, str | int | float | np.number) else tuple(missing)
+    except TypeError:
+        seq = (missing,)
     for m in seq:
-        if isinstance(m, bool) or not isinstance(m, str | int | float | np.number):
-            raise ParameterError(f"missing must be a number, a string or a list of them, got {m!r}")
+        if isinstance(m, bool | np.bool_) or not isinstance(m, str | int | float | np.number):
+            raise ParameterError(f"parameter 'missing': {m!r}; expected a number, a string or a"
+                                 " list of them (the missing-value codes)")
     return tuple(m if isinstance(m, str) else float(m) for m in seq)
+
+
+def _numeric_codes(codes: Sequence[Code]) -> list[float]:
+    """The codes as numbers: numeric codes, and text codes that read as a number (``"-99"``)."""
+    out = []
+    for c in codes:
+        try:
+            out.append(float(c.strip()) if isinstance(c, str) else float(c))
+        except ValueError:
+            continue  # a text code such as "NA" marks text only
+    return out
 
 
 def read_answers(data: pd.DataFrame, columns: Sequence[str], codes: Sequence[Code]
@@ -81,7 +99,7 @@ def read_answers(data: pd.DataFrame, columns: Sequence[str], codes: Sequence[Cod
 
     Raises JourneyDataError naming column and row for text that is neither a number nor a
     code, and for infinite values."""
-    num = [float(c) for c in codes if not isinstance(c, str)]
+    num = _numeric_codes(codes)
     x = _all_numbers(data, columns)
     if x is None:
         frame = data[list(columns)]

@@ -1,0 +1,5 @@
+"""Builds the input of this case (binary or Parquet)."""
+from pathlib import Path
+
+p = Path("flat.csv")
+p.write_bytes(p.read_bytes().replace(b"7,Yes,pro", b"7,Yes,pr\xf6"))
