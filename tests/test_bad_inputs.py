@@ -12,7 +12,8 @@ A case is a folder with ``case.yaml``::
     why: an exited customer without an exit reason   # what the case is about
 
 and the input files it names. An optional ``make.py`` beside it is run first (in the copy) to
-build inputs too large or too binary to commit. ``env`` (a mapping) adds environment variables.
+build inputs too large or too binary to commit; it may import ``corpus_tools`` (beside the
+cases). ``env`` (a mapping) adds environment variables.
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ def test_bad_input(name, tmp_path):
     shutil.copytree(CORPUS / name, work)
     env = {**os.environ, "JOURNEY_REPORTS": str(work / "reports"), "COLUMNS": "200",
            **{str(k): str(v) for k, v in (case.get("env") or {}).items()}}
-    if (work / "make.py").is_file():
-        subprocess.run([sys.executable, "make.py"], cwd=work, check=True, env=env)
+    if (work / "make.py").is_file():  # it may import the corpus's helpers (corpus_tools)
+        subprocess.run([sys.executable, "make.py"], cwd=work, check=True,
+                       env={**env, "PYTHONPATH": os.pathsep.join(
+                           [str(CORPUS), *filter(None, [env.get("PYTHONPATH")])])})
     before = _tree(work)
     proc = subprocess.run([sys.executable, "-c", "from journey.cli import main; main()",
                            *[str(a) for a in case["argv"]]],

@@ -1,8 +1,6 @@
-"""Builds the input of this case (binary or Parquet)."""
-from pathlib import Path
-
+"""Builds the input of this case: the tables as Parquet, one price infinite."""
 import numpy as np
-import pandas as pd
+from corpus_tools import tables_to_parquet
 
 
 def change(name, df):
@@ -11,9 +9,4 @@ def change(name, df):
     return df
 
 
-for name in ("customers", "events", "panel"):
-    src = Path("tables") / f"{name}.csv"
-    df = pd.read_csv(src, keep_default_na=False, na_values=[""])
-    src.unlink()
-    df = change(name, df)
-    df.to_parquet(Path("tables") / f"{name}.parquet", index=False)
+tables_to_parquet(change)
