@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from journey.cli.app import app
-from journey.cli.errors import fail, guarded  # noqa: F401  (guarded: for older callers)
+from journey.cli.errors import fail
 
 # numpy, pandas and the simulator are imported inside the commands, so that commands which do
 # not need them (``journey run`` on a cached study, ``journey list``) start fast. Errors are

@@ -19,10 +19,9 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -30,7 +29,6 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from journey.errors import JourneyError
 
-T = TypeVar("T")
 MAX_LINE = 500  # characters of one error line; a longer message is cut and says so
 
 
@@ -47,12 +45,6 @@ def fail(message: object, code: int = 2) -> NoReturn:
     """One line ``journey: error: ...`` on stderr, then exit with ``code`` (2: the user's input)."""
     print(f"journey: error: {one_line(message)}", file=sys.stderr)
     raise typer.Exit(code)
-
-
-def guarded(call: Callable[[], T]) -> T:
-    """``call()``. Kept for commands written before :class:`JourneyGroup` mapped errors for every
-    command; new code calls the library directly."""
-    return call()
 
 
 def log_dir() -> Path:
